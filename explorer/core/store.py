@@ -1,0 +1,216 @@
+"""Save and load weights with their metadata, atomically.
+
+A weights file is Keras' `save_weights` HDF5 (`<arch>.weights.h5`), with a
+JSON file beside it (`<arch>.json`) saying what made it. Every write goes to a
+temporary file in the same folder and is then moved over the old one with
+`os.replace`, so a crash or a kill mid-save leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from explorer.core import models
+
+TRAINED_DIR = Path(__file__).resolve().parents[2] / "trained"
+
+REQUIRED_METADATA = ("arch_id", "keras_version", "optimizer", "epochs")
+
+
+class StoreError(RuntimeError):
+    """A weights or metadata file that cannot be read or written; says which and why."""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    arch_id: str
+    keras_version: str
+    optimizer: str
+    learning_rate: float
+    epochs: int
+    batch_size: int
+    noise: float
+    train_loss: float | None
+    val_loss: float | None
+    data_source: str
+    date: str
+    history: tuple = ()  # per-epoch (train_loss, val_loss)
+
+    def summary(self) -> str:
+        """One line for the UI: what these weights are."""
+        parts = [f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}",
+                 f"{self.optimizer} (lr {self.learning_rate:g})"]
+        if self.noise:
+            parts.append(f"noise {self.noise:g}")
+        if self.train_loss is not None:
+            parts.append(f"train loss {self.train_loss:.4f}")
+        if self.val_loss is not None:
+            parts.append(f"test loss {self.val_loss:.4f}")
+        return f"trained on {self.data_source}; " + ", ".join(parts) + f"; {self.date[:10]}"
+
+
+def weights_path(arch_id: str, folder: str | os.PathLike | None = None) -> Path:
+    return Path(folder or TRAINED_DIR) / f"{arch_id}.weights.h5"
+
+
+def metadata_path(arch_id: str, folder: str | os.PathLike | None = None) -> Path:
+    return Path(folder or TRAINED_DIR) / f"{arch_id}.json"
+
+
+def make_metadata(model: models.Autoencoder, result, config, data_source: str) -> Metadata:
+    """Metadata for weights produced by `training.train(...)`."""
+    keras = models.import_keras()
+    final = result.final if result is not None else None
+    history = tuple((h.train_loss, h.val_loss) for h in result.history) if result else ()
+    return Metadata(
+        arch_id=model.arch_id,
+        keras_version=keras.__version__,
+        optimizer=config.optimizer,
+        learning_rate=config.effective_learning_rate,
+        epochs=result.epochs_done if result else 0,
+        batch_size=config.batch_size,
+        noise=config.effective_noise,
+        train_loss=final.train_loss if final else None,
+        val_loss=final.val_loss if final else None,
+        data_source=data_source,
+        date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        history=history,
+    )
+
+
+def _atomic_write(target: Path, write) -> None:
+    """Call write(tmp_path), then move tmp over target in one step."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); give it the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(model: models.Autoencoder, metadata: Metadata,
+         folder: str | os.PathLike | None = None) -> Path:
+    """Write `<arch>.weights.h5` and `<arch>.json` into `folder`, atomically."""
+    folder = Path(folder or TRAINED_DIR)
+    target = weights_path(model.arch_id, folder)
+    try:
+        # Keras insists on the ".weights.h5" ending, so the temporary file
+        # carries it too; it lives in the same folder so os.replace is atomic.
+        def write_weights(tmp: Path) -> None:
+            named = tmp.with_name(tmp.name[:-len(".tmp")] + ".weights.h5")
+            try:
+                model.autoencoder.save_weights(str(named))
+                os.replace(named, tmp)
+            finally:
+                named.unlink(missing_ok=True)
+
+        _atomic_write(target, write_weights)
+        text = json.dumps(asdict(metadata), indent=2)
+        _atomic_write(metadata_path(model.arch_id, folder),
+                      lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise StoreError(f"cannot save the weights into {folder}: {exc.strerror or exc}. "
+                         f"Choose a folder you can write to.") from exc
+    return target
+
+
+def load_metadata(arch_id: str, folder: str | os.PathLike | None = None) -> Metadata:
+    path = metadata_path(arch_id, folder)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(f"{path}: no metadata file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise StoreError(f"{path}: expected a JSON object")
+    missing = [k for k in REQUIRED_METADATA if k not in raw]
+    if missing:
+        raise StoreError(f"{path}: missing field(s) {', '.join(missing)}")
+    if raw["arch_id"] != arch_id:
+        raise StoreError(f"{path}: metadata is for {raw['arch_id']!r}, not {arch_id!r}")
+    known = Metadata.__dataclass_fields__
+    values = {k: raw.get(k) for k in known}
+    values.update(learning_rate=float(raw.get("learning_rate") or 0.0),
+                  batch_size=int(raw.get("batch_size") or 0),
+                  noise=float(raw.get("noise") or 0.0),
+                  data_source=str(raw.get("data_source") or "unknown data"),
+                  date=str(raw.get("date") or ""),
+                  history=tuple(tuple(h) for h in raw.get("history") or ()))
+    return Metadata(**values)
+
+
+def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> None:
+    """Load a weights file into `model`, or raise StoreError leaving it unchanged."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"{path}: no such weights file")
+    before = model.autoencoder.get_weights()
+    try:
+        # Keras only accepts the .weights.h5 ending; copy other names aside.
+        if not path.name.endswith(".weights.h5"):
+            with tempfile.TemporaryDirectory() as tmpdir:
+                tmp = Path(tmpdir) / "user.weights.h5"
+                shutil.copyfile(path, tmp)
+                model.autoencoder.load_weights(str(tmp))
+        else:
+            model.autoencoder.load_weights(str(path))
+    except Exception as exc:  # Keras raises ValueError, OSError, KeyError...
+        model.autoencoder.set_weights(before)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StoreError(
+            f"{path}: cannot load these weights into the {model.arch_id!r} model "
+            f"(a file for another architecture, or a damaged file): {reason}") from None
+
+
+def load(model: models.Autoencoder, folder: str | os.PathLike | None = None) -> Metadata:
+    """Load `<arch>.weights.h5` and its metadata from `folder` into `model`."""
+    meta = load_metadata(model.arch_id, folder)
+    load_weights(model, weights_path(model.arch_id, folder))
+    return meta
+
+
+def export_keras(model: models.Autoencoder, path: str | os.PathLike) -> Path:
+    """The whole autoencoder as a `.keras` file that plain Keras can load."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        path = path.with_suffix(".keras")
+
+    def write(tmp: Path) -> None:
+        named = tmp.with_name(tmp.name[:-len(".tmp")] + ".keras")
+        try:
+            model.autoencoder.save(str(named))
+            os.replace(named, tmp)
+        finally:
+            named.unlink(missing_ok=True)
+
+    try:
+        _atomic_write(path, write)
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def open_keras_file(path: str | os.PathLike):
+    """Load a user's `.keras` file in safe mode: no code from Lambda layers runs."""
+    keras = models.import_keras()
+    try:
+        return keras.saving.load_model(str(path), safe_mode=True, compile=False)
+    except Exception as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StoreError(f"{path}: cannot open this Keras model safely: {reason}") from None

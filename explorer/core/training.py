@@ -1,0 +1,305 @@
+"""A Qt-free trainer around `model.fit`.
+
+Progress goes out through a plain listener object (the UI's worker forwards it
+as Qt signals; the command line prints it), and a `threading.Event` stops the
+run within one batch. Tests can pass a `Mock()` as the listener.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from explorer.core import models
+from explorer.core.data import Dataset, add_noise
+
+# Per-batch progress is forwarded at most this often: drawing a plot 500 times
+# a second would cost more than the training itself.
+BATCH_REPORT_INTERVAL_S = 1 / 30
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    arch_id: str
+    epochs: int
+    batch_size: int
+    optimizer: str = "adam"
+    learning_rate: float | None = None  # None: the optimizer's default (Adadelta: 1.0)
+    noise: float | None = None  # None: the architecture's (0.5 for denoise)
+    seed: int = 0
+    tensorboard_dir: str | None = None
+
+    @classmethod
+    def for_arch(cls, arch_id: str, **overrides) -> TrainConfig:
+        """The seed tutorial's settings for `arch_id`, with overrides."""
+        s = models.spec(arch_id)
+        values = dict(arch_id=arch_id, epochs=s.epochs, batch_size=s.batch_size)
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def effective_noise(self) -> float:
+        return models.spec(self.arch_id).noise if self.noise is None else float(self.noise)
+
+    @property
+    def effective_learning_rate(self) -> float:
+        if self.learning_rate is None:
+            return models.DEFAULT_LEARNING_RATE[self.optimizer]
+        return float(self.learning_rate)
+
+    def validate(self) -> None:
+        """Raise ValueError with a one-line message for any bad setting."""
+        models.spec(self.arch_id)
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
+        if self.optimizer not in models.OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose adam or adadelta")
+        lr = self.effective_learning_rate
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning rate must be a positive number, got {lr}")
+        noise = self.effective_noise
+        if not (0.0 <= noise <= 1.0):
+            raise ValueError(f"noise factor must be between 0 and 1, got {noise}")
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    epoch: int  # 0-based epoch in progress
+    batch: int  # 1-based batches done in this epoch
+    batches_per_epoch: int
+    loss: float  # this batch's own loss (not the epoch's running mean)
+    samples_per_s: float
+    eta_s: float
+
+    @property
+    def fractional_epoch(self) -> float:
+        return self.epoch + self.batch / self.batches_per_epoch
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    epoch: int  # 1-based: epochs completed
+    epochs: int
+    train_loss: float
+    val_loss: float | None
+    samples_per_s: float
+    eta_s: float
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    status: str  # "finished", "stopped" or "failed"
+    epochs_done: int
+    history: tuple[EpochResult, ...] = field(default_factory=tuple)
+    error: str | None = None
+
+    @property
+    def final(self) -> EpochResult | None:
+        return self.history[-1] if self.history else None
+
+
+class ProgressListener(Protocol):
+    def on_batch(self, progress: BatchProgress) -> None: ...
+    def on_epoch(self, result: EpochResult) -> None: ...
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+class _StopRequested(Exception):
+    """Raised inside fit to leave it at once (stop_training waits for validation)."""
+
+
+def training_arrays(dataset: Dataset, config: TrainConfig):
+    """(x_in, x_target, val_in, val_target) in the architecture's input shape.
+
+    The denoising model learns to map noisy digits to clean ones; its noise is
+    drawn once, from the config's seed, as the seed tutorial does.
+    """
+    arch = config.arch_id
+    x_train = models.to_model_input(arch, dataset.x_train)
+    x_test = models.to_model_input(arch, dataset.x_test)
+    noise = config.effective_noise
+    if noise > 0:
+        x_in = add_noise(x_train, noise, seed=config.seed)
+        val_in = add_noise(x_test, noise, seed=config.seed + 1)
+    else:
+        x_in, val_in = x_train, x_test
+    return x_in, x_train, val_in, x_test
+
+
+def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
+          listener: ProgressListener | None = None,
+          stop_event: threading.Event | None = None,
+          initial_epoch: int = 0) -> TrainResult:
+    """Fit `model` (compiled here with the config's optimizer) on `dataset`.
+
+    Returns how it ended. A NaN loss ends it as "failed" with the weights of
+    the last good epoch put back; a set `stop_event` ends it as "stopped"
+    within one batch, keeping the weights as they are.
+    """
+    config.validate()
+    keras = models.import_keras()
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+    models.compile_model(model, config.optimizer, config.learning_rate)
+    x_in, x_target, val_in, val_target = training_arrays(dataset, config)
+    has_val = len(val_in) > 0
+    stop_event = stop_event or threading.Event()
+    progress = _ProgressCallback(config, len(x_in), listener, stop_event, has_val,
+                                 initial_epoch)
+    callbacks = [progress]
+    if config.tensorboard_dir:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=config.tensorboard_dir))
+    try:
+        model.autoencoder.fit(
+            x_in, x_target,
+            epochs=initial_epoch + config.epochs,
+            initial_epoch=initial_epoch,
+            batch_size=config.batch_size,
+            shuffle=True,
+            validation_data=(val_in, val_target) if has_val else None,
+            callbacks=callbacks,
+            verbose=0,
+        )
+    except _StopRequested:
+        return TrainResult("stopped", progress.epochs_done, tuple(progress.history))
+    except TrainingDiverged as exc:
+        model.autoencoder.set_weights(progress.last_good_weights)
+        return TrainResult("failed", progress.epochs_done, tuple(progress.history), str(exc))
+    status = "stopped" if stop_event.is_set() else "finished"
+    return TrainResult(status, progress.epochs_done, tuple(progress.history))
+
+
+class _ProgressCallbackBase:
+    """Bookkeeping kept apart from the Keras base class so it reads plainly."""
+
+    def __init__(self, config: TrainConfig, n_samples: int,
+                 listener: ProgressListener | None, stop_event: threading.Event,
+                 has_val: bool):
+        self.config = config
+        self.n_samples = n_samples
+        self.batches_per_epoch = max(1, math.ceil(n_samples / config.batch_size))
+        self.listener = listener
+        self.stop_event = stop_event
+        self.has_val = has_val
+        self.history: list[EpochResult] = []
+        self.epochs_done = 0
+        self.last_good_weights = None
+        self._epoch = 0
+        self._prev_mean = 0.0
+        self._last_report = 0.0
+        self._t_start = 0.0
+        self._t_epoch = 0.0
+
+    def _samples_per_s(self, batches_done_total: int) -> float:
+        elapsed = time.perf_counter() - self._t_start
+        samples = min(batches_done_total * self.config.batch_size,
+                      self.n_samples * (self.epochs_done + 1))
+        return samples / elapsed if elapsed > 0 else 0.0
+
+    def _eta(self, batches_done_total: int) -> float:
+        total = self.batches_per_epoch * self.config.epochs
+        elapsed = time.perf_counter() - self._t_start
+        if batches_done_total <= 0:
+            return float("nan")
+        return elapsed / batches_done_total * (total - batches_done_total)
+
+
+def _make_callback_class():
+    keras = models.import_keras()
+
+    class ProgressCallback(keras.callbacks.Callback, _ProgressCallbackBase):
+        def __init__(self, *args):
+            keras.callbacks.Callback.__init__(self)
+            _ProgressCallbackBase.__init__(self, *args)
+
+        def on_train_begin(self, logs=None):
+            self._t_start = time.perf_counter()
+            self.last_good_weights = self.model.get_weights()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._epoch = epoch
+            self._prev_mean = 0.0
+            self._t_epoch = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.stop_event.is_set():
+                raise _StopRequested
+            # Keras reports the epoch's running mean; the batch's own loss
+            # is what the thin per-batch curve should show.
+            mean = float(logs["loss"])
+            n = batch + 1
+            batch_loss = mean * n - self._prev_mean * (n - 1)
+            self._prev_mean = mean
+            if not math.isfinite(mean):
+                raise TrainingDiverged(
+                    f"the loss became {mean} in epoch {self.epochs_done + 1}, batch {n}; "
+                    f"the weights of the last good epoch were put back. "
+                    f"Try a smaller learning rate.")
+            now = time.perf_counter()
+            if self.listener is not None and (
+                    now - self._last_report >= BATCH_REPORT_INTERVAL_S
+                    or n == self.batches_per_epoch):
+                self._last_report = now
+                done = self.epochs_done * self.batches_per_epoch + n
+                self.listener.on_batch(BatchProgress(
+                    self._epoch - self._initial_epoch, n, self.batches_per_epoch,
+                    batch_loss, self._samples_per_s(done), self._eta(done)))
+
+        def on_test_batch_end(self, batch, logs=None):
+            if self.stop_event.is_set():
+                raise _StopRequested
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            train_loss = float(logs.get("loss", float("nan")))
+            val = logs.get("val_loss")
+            val_loss = float(val) if val is not None else None
+            if not math.isfinite(train_loss) or (val_loss is not None
+                                                  and not math.isfinite(val_loss)):
+                raise TrainingDiverged(
+                    f"the loss became NaN at the end of epoch {self.epochs_done + 1}; "
+                    f"the weights of the last good epoch were put back. "
+                    f"Try a smaller learning rate.")
+            self.epochs_done += 1
+            self.last_good_weights = self.model.get_weights()
+            done = self.epochs_done * self.batches_per_epoch
+            result = EpochResult(self.epochs_done, self.config.epochs, train_loss, val_loss,
+                                 self._samples_per_s(done), self._eta(done),
+                                 time.perf_counter() - self._t_start)
+            self.history.append(result)
+            if self.listener is not None:
+                self.listener.on_epoch(result)
+
+    return ProgressCallback
+
+
+_callback_class = None
+
+
+def _ProgressCallback(config, n_samples, listener, stop_event, has_val, initial_epoch=0):
+    """Build the Keras callback (its class needs Keras, imported lazily)."""
+    global _callback_class
+    if _callback_class is None:
+        _callback_class = _make_callback_class()
+    cb = _callback_class(config, n_samples, listener, stop_event, has_val)
+    cb._initial_epoch = initial_epoch
+    return cb
+
+
+def evaluate_loss(model: models.Autoencoder, x: np.ndarray, noise: float = 0.0,
+                  seed: int = 1, batch_size: int = 1024) -> float:
+    """Mean binary cross-entropy of the model on (n, 28, 28) images."""
+    x_in = x if noise <= 0 else add_noise(x, noise, seed=seed)
+    recon = models.reconstruct(model, x_in, batch_size)
+    return float(models.per_image_loss(x, recon).mean())

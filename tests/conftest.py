@@ -1,0 +1,40 @@
+"""Shared fixtures: offscreen Qt, small data, and a guard against leaked threads."""
+
+from __future__ import annotations
+
+import os
+
+# Before any Qt import: tests never need a screen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def embedded():
+    from explorer.core.data import load_embedded
+
+    return load_embedded()
+
+
+@pytest.fixture(scope="session")
+def tiny(embedded):
+    """A few hundred digits: enough to train a step, small enough to be quick."""
+    return embedded.subset(256, 64)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_qthreads(request):
+    """Fail any test that leaves a QThread running (as napari's conftest does)."""
+    yield
+    try:
+        from explorer.ui import workers
+    except ImportError:  # the UI is not importable in this environment
+        return
+    running = workers.running_threads()
+    if running:
+        for thread in running:
+            thread.quit()
+            thread.wait(5000)
+        pytest.fail(f"test left {len(running)} QThread(s) running: {running}")

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import threading
+from unittest import mock
+
+import numpy as np
+import pytest
+
+from explorer.core import models, training
+
+
+def test_train_reports_batches_and_epochs(tiny):
+    listener = mock.Mock()
+    model = models.build("simple")
+    config = training.TrainConfig("simple", epochs=2, batch_size=64)
+    result = training.train(model, tiny, config, listener)
+    assert result.status == "finished" and result.epochs_done == 2
+    assert listener.on_epoch.call_count == 2
+    epochs = [c.args[0] for c in listener.on_epoch.call_args_list]
+    assert [e.epoch for e in epochs] == [1, 2]
+    assert all(np.isfinite(e.train_loss) and np.isfinite(e.val_loss) for e in epochs)
+    assert epochs[1].train_loss < epochs[0].train_loss
+    batches = [c.args[0] for c in listener.on_batch.call_args_list]
+    assert batches, "per-batch progress was reported"
+    # the last batch of every epoch is always reported, so the bar reaches 100 %
+    assert [b.batch for b in batches if b.batch == b.batches_per_epoch] == [4, 4]
+    assert all(b.samples_per_s > 0 for b in batches)
+    assert epochs[-1].eta_s == pytest.approx(0.0, abs=1e-6)
+
+
+def test_batch_loss_is_the_batchs_own_not_the_running_mean(tiny, monkeypatch):
+    monkeypatch.setattr(training, "BATCH_REPORT_INTERVAL_S", 0.0)
+    listener = mock.Mock()
+    model = models.build("simple")
+    training.train(model, tiny, training.TrainConfig("simple", 1, 32), listener)
+    losses = [c.args[0].loss for c in listener.on_batch.call_args_list]
+    epoch_loss = listener.on_epoch.call_args.args[0].train_loss
+    assert len(losses) == 8
+    assert np.mean(losses) == pytest.approx(epoch_loss, rel=1e-3)
+
+
+def test_stop_takes_effect_within_one_batch(tiny, monkeypatch):
+    monkeypatch.setattr(training, "BATCH_REPORT_INTERVAL_S", 0.0)
+    stop = threading.Event()
+    seen = []
+
+    class Listener:
+        def on_batch(self, p):
+            seen.append(p.batch)
+            if p.batch == 2:
+                stop.set()
+
+        def on_epoch(self, r):
+            seen.append(("epoch", r.epoch))
+
+    model = models.build("simple")
+    result = training.train(model, tiny, training.TrainConfig("simple", 5, 16), Listener(), stop)
+    assert result.status == "stopped"
+    assert result.epochs_done == 0
+    # Stop was asked for while batch 2 was reported; batch 3 (already under way)
+    # is the last to run, and nothing after it is reported or trained.
+    assert seen == [1, 2]
+
+
+def test_nan_loss_stops_and_restores_the_last_good_weights(tiny):
+    model = models.build("simple")
+    before = [w.copy() for w in model.autoencoder.get_weights()]
+    config = training.TrainConfig("simple", epochs=3, batch_size=32, learning_rate=1e38)
+    result = training.train(model, tiny, config, mock.Mock())
+    assert result.status == "failed"
+    assert "epoch 1" in result.error and "batch" in result.error
+    assert "learning rate" in result.error
+    after = model.autoencoder.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+    assert all(np.isfinite(w).all() for w in after)
+
+
+def test_denoise_trains_noisy_inputs_against_clean_targets(tiny):
+    config = training.TrainConfig.for_arch("denoise", epochs=1)
+    x_in, target, val_in, val_target = training.training_arrays(tiny, config)
+    assert x_in.shape == target.shape == (256, 28, 28, 1)
+    assert not np.array_equal(x_in, target)
+    np.testing.assert_array_equal(target[..., 0], tiny.x_train)
+    assert 0.0 <= x_in.min() and x_in.max() <= 1.0
+    plain = training.training_arrays(tiny, training.TrainConfig.for_arch("conv", epochs=1))
+    assert plain[0] is plain[1]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=0), "epochs"),
+    (dict(batch_size=0), "batch size"),
+    (dict(noise=2.0), "noise"),
+    (dict(learning_rate=-1.0), "learning rate"),
+    (dict(optimizer="sgd"), "optimizer"),
+])
+def test_config_validation(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        training.TrainConfig.for_arch("simple", **kwargs).validate()
+
+
+def test_for_arch_uses_the_seeds_settings():
+    c = training.TrainConfig.for_arch("denoise")
+    assert (c.epochs, c.batch_size, c.effective_noise) == (100, 128, 0.5)
+    assert training.TrainConfig.for_arch("simple", optimizer="adadelta").effective_learning_rate == 1.0
+
+
+def test_evaluate_loss_matches_keras_evaluate(tiny):
+    model = models.build("conv")
+    models.compile_model(model)
+    x = models.to_model_input("conv", tiny.x_test)
+    keras_loss = model.autoencoder.evaluate(x, x, verbose=0)
+    assert training.evaluate_loss(model, tiny.x_test) == pytest.approx(keras_loss, rel=1e-3)
