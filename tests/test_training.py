@@ -110,3 +110,36 @@ def test_evaluate_loss_matches_keras_evaluate(tiny):
     x = models.to_model_input("conv", tiny.x_test)
     keras_loss = model.autoencoder.evaluate(x, x, verbose=0)
     assert training.evaluate_loss(model, tiny.x_test) == pytest.approx(keras_loss, rel=1e-3)
+
+
+def test_pause_holds_training_and_serves_requests_until_resumed(tiny, monkeypatch):
+    monkeypatch.setattr(training, "BATCH_REPORT_INTERVAL_S", 0.0)
+    served = []
+    control = training.TrainControl(between_batches=lambda: served.append(1))
+    batches = []
+
+    def on_batch(p):
+        batches.append(p.batch)
+        if p.batch == 1 and len(batches) == 1:
+            control.pause()
+            threading.Timer(0.3, control.unpause).start()
+
+    listener = mock.Mock(on_batch=on_batch)
+    model = models.build("simple")
+    result = training.train(model, tiny, training.TrainConfig("simple", 1, 64), listener, control)
+    assert result.status == "finished"
+    assert batches == [1, 2, 3, 4]
+    assert len(served) > 4, "requests were served while paused"
+
+
+def test_stop_wakes_a_paused_run(tiny):
+    control = training.TrainControl()
+
+    def on_batch(p):
+        control.pause()
+        threading.Timer(0.2, control.request_stop).start()
+
+    model = models.build("simple")
+    result = training.train(model, tiny, training.TrainConfig("simple", 3, 64),
+                            mock.Mock(on_batch=on_batch), control)
+    assert result.status == "stopped"

@@ -137,15 +137,45 @@ def training_arrays(dataset: Dataset, config: TrainConfig):
     return x_in, x_train, val_in, x_test
 
 
+class TrainControl:
+    """Stop and pause switches, set from any thread, read between batches.
+
+    `between_batches` (if given) is called on the training thread after every
+    batch: the UI uses it to serve its own requests for the model (a few
+    reconstructions) without ever touching Keras from another thread.
+    """
+
+    def __init__(self, between_batches=None):
+        self.stop = threading.Event()
+        self.resume = threading.Event()
+        self.resume.set()
+        self.between_batches = between_batches
+
+    def request_stop(self) -> None:
+        self.stop.set()
+        self.resume.set()  # a paused run must wake up to notice
+
+    def pause(self) -> None:
+        self.resume.clear()
+
+    def unpause(self) -> None:
+        self.resume.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self.resume.is_set()
+
+
 def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
           listener: ProgressListener | None = None,
-          stop_event: threading.Event | None = None,
+          stop_event: threading.Event | TrainControl | None = None,
           initial_epoch: int = 0) -> TrainResult:
     """Fit `model` (compiled here with the config's optimizer) on `dataset`.
 
     Returns how it ended. A NaN loss ends it as "failed" with the weights of
-    the last good epoch put back; a set `stop_event` ends it as "stopped"
-    within one batch, keeping the weights as they are.
+    the last good epoch put back; a set stop event ends it as "stopped"
+    within one batch, keeping the weights as they are. A `TrainControl` may
+    be passed instead of a bare event, to pause and resume too.
     """
     config.validate()
     keras = models.import_keras()
@@ -154,8 +184,14 @@ def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
     models.compile_model(model, config.optimizer, config.learning_rate)
     x_in, x_target, val_in, val_target = training_arrays(dataset, config)
     has_val = len(val_in) > 0
-    stop_event = stop_event or threading.Event()
-    progress = _ProgressCallback(config, len(x_in), listener, stop_event, has_val,
+    if isinstance(stop_event, TrainControl):
+        control = stop_event
+    else:
+        control = TrainControl()
+        if stop_event is not None:
+            control.stop = stop_event
+    stop_event = control.stop
+    progress = _ProgressCallback(config, len(x_in), listener, control, has_val,
                                  initial_epoch)
     callbacks = [progress]
     if config.tensorboard_dir:
@@ -184,13 +220,14 @@ class _ProgressCallbackBase:
     """Bookkeeping kept apart from the Keras base class so it reads plainly."""
 
     def __init__(self, config: TrainConfig, n_samples: int,
-                 listener: ProgressListener | None, stop_event: threading.Event,
+                 listener: ProgressListener | None, control: TrainControl,
                  has_val: bool):
         self.config = config
         self.n_samples = n_samples
         self.batches_per_epoch = max(1, math.ceil(n_samples / config.batch_size))
         self.listener = listener
-        self.stop_event = stop_event
+        self.control = control
+        self.stop_event = control.stop
         self.has_val = has_val
         self.history: list[EpochResult] = []
         self.epochs_done = 0
@@ -200,16 +237,33 @@ class _ProgressCallbackBase:
         self._last_report = 0.0
         self._t_start = 0.0
         self._t_epoch = 0.0
+        self._paused_s = 0.0
+
+    def _elapsed(self) -> float:
+        """Training time so far, not counting time spent paused."""
+        return time.perf_counter() - self._t_start - self._paused_s
+
+    def _wait_while_paused(self) -> None:
+        if not self.control.paused:
+            return
+        t0 = time.perf_counter()
+        while not self.control.resume.wait(0.05):
+            self._serve_requests()
+        self._paused_s += time.perf_counter() - t0
+
+    def _serve_requests(self) -> None:
+        if self.control.between_batches is not None:
+            self.control.between_batches()
 
     def _samples_per_s(self, batches_done_total: int) -> float:
-        elapsed = time.perf_counter() - self._t_start
+        elapsed = self._elapsed()
         samples = min(batches_done_total * self.config.batch_size,
                       self.n_samples * (self.epochs_done + 1))
         return samples / elapsed if elapsed > 0 else 0.0
 
     def _eta(self, batches_done_total: int) -> float:
         total = self.batches_per_epoch * self.config.epochs
-        elapsed = time.perf_counter() - self._t_start
+        elapsed = self._elapsed()
         if batches_done_total <= 0:
             return float("nan")
         return elapsed / batches_done_total * (total - batches_done_total)
@@ -255,6 +309,10 @@ def _make_callback_class():
                 self.listener.on_batch(BatchProgress(
                     self._epoch - self._initial_epoch, n, self.batches_per_epoch,
                     batch_loss, self._samples_per_s(done), self._eta(done)))
+            self._serve_requests()
+            self._wait_while_paused()
+            if self.stop_event.is_set():
+                raise _StopRequested
 
         def on_test_batch_end(self, batch, logs=None):
             if self.stop_event.is_set():
@@ -276,10 +334,11 @@ def _make_callback_class():
             done = self.epochs_done * self.batches_per_epoch
             result = EpochResult(self.epochs_done, self.config.epochs, train_loss, val_loss,
                                  self._samples_per_s(done), self._eta(done),
-                                 time.perf_counter() - self._t_start)
+                                 self._elapsed())
             self.history.append(result)
             if self.listener is not None:
                 self.listener.on_epoch(result)
+            self._serve_requests()
 
     return ProgressCallback
 
@@ -287,12 +346,12 @@ def _make_callback_class():
 _callback_class = None
 
 
-def _ProgressCallback(config, n_samples, listener, stop_event, has_val, initial_epoch=0):
+def _ProgressCallback(config, n_samples, listener, control, has_val, initial_epoch=0):
     """Build the Keras callback (its class needs Keras, imported lazily)."""
     global _callback_class
     if _callback_class is None:
         _callback_class = _make_callback_class()
-    cb = _callback_class(config, n_samples, listener, stop_event, has_val)
+    cb = _callback_class(config, n_samples, listener, control, has_val)
     cb._initial_epoch = initial_epoch
     return cb
 

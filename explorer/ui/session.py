@@ -1,0 +1,322 @@
+"""The window's shared state: the dataset, the current model and its weights.
+
+Panels never hold Keras objects. They ask the session for work with
+`submit(key, fn, on_done)`: fn(state, model, dataset) runs on the model thread
+(see workers.py) and on_done(result) gets plain numpy back on the GUI thread.
+They listen to `weights_changed` to refresh (after each epoch, at the end of a
+run, after load or reset) and to `dataset_changed`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.core import models, store, training
+from explorer.core.data import Dataset, load_dataset
+from explorer.ui.workers import JobState, ModelWorker
+
+log = logging.getLogger(__name__)
+
+ModelJob = Callable[[JobState, models.Autoencoder, Dataset], Any]
+
+
+class _SignalListener:
+    """Forwards the trainer's plain callbacks as Qt signals (queued to the GUI)."""
+
+    def __init__(self, session: "Session"):
+        self.session = session
+
+    def on_batch(self, progress: training.BatchProgress) -> None:
+        self.session.batch_finished.emit(progress)
+
+    def on_epoch(self, result: training.EpochResult) -> None:
+        self.session.epoch_finished.emit(result)
+        self.session.weights_changed.emit()
+
+
+class Session(QObject):
+    dataset_changed = Signal()
+    model_changed = Signal(str)  # arch id; weights_changed follows
+    weights_changed = Signal()  # new weights: epoch end, run end, load, reset
+    weights_info_changed = Signal(str)  # a sentence on what the weights are
+    backend_ready = Signal()  # Keras imported and the first model built
+    training_started = Signal(object)  # TrainConfig
+    batch_finished = Signal(object)  # BatchProgress
+    epoch_finished = Signal(object)  # EpochResult
+    training_ended = Signal(object)  # TrainResult: finished, stopped or failed
+    paused_changed = Signal(bool)
+    busy_changed = Signal(bool)  # True while training or switching models
+    error_raised = Signal(str)  # a message for the user
+    status_message = Signal(str)
+
+    def __init__(self, dataset: Dataset | None = None, data_path: str | None = None,
+                 trained_dir: str | os.PathLike | None = None,
+                 arch_id: str = "simple", parent: QObject | None = None):
+        super().__init__(parent)
+        self.dataset: Dataset = dataset if dataset is not None else load_dataset(data_path)
+        self.trained_dir = Path(trained_dir) if trained_dir else store.TRAINED_DIR
+        self.arch_id = arch_id
+        self.metadata: store.Metadata | None = None
+        self.weights_note = "loading TensorFlow..."
+        self.is_ready = False
+        self.is_training = False
+        self.is_paused = False
+        self.last_result: training.TrainResult | None = None
+        self._model: models.Autoencoder | None = None  # touched on the model thread only
+        self._control: training.TrainControl | None = None
+        self._switching = False
+        self._started = False
+        self.worker = ModelWorker(self)
+        self.worker.job_progress.connect(self._on_job_progress)
+
+    # ---------------------------------------------------------------- public
+    def start(self) -> None:
+        """Import Keras and build the first model, in the background."""
+        if not self._started:
+            self._started = True
+            self.select_architecture(self.arch_id)
+
+    def submit(self, key: str, fn: ModelJob, on_done: Callable[[Any], None] | None = None,
+               on_error: Callable[[str], None] | None = None,
+               during_training: bool = True) -> None:
+        """Run fn(state, model, dataset) on the model thread; on_done(result) here."""
+        def job(state: JobState):
+            if self._model is None:
+                raise RuntimeError("no model is loaded yet")
+            return fn(state, self._model, self.dataset)
+
+        self.worker.submit(key, job, on_done,
+                           on_error or (lambda msg: self.error_raised.emit(msg)),
+                           during_training)
+
+    def select_architecture(self, arch_id: str) -> None:
+        """Build `arch_id` and load its pre-trained weights when there are any."""
+        if self.is_training:
+            raise RuntimeError("stop the training before switching architecture")
+        models.spec(arch_id)
+        self.arch_id = arch_id
+        self._set_switching(True)
+        self.worker.submit("model", lambda state: self._build(arch_id, load=True),
+                           self._on_model_built, self._on_model_failed)
+
+    def reset_weights(self) -> None:
+        """Fresh, untrained weights for the current architecture."""
+        self._set_switching(True)
+        arch_id = self.arch_id
+        self.worker.submit("model", lambda state: self._build(arch_id, load=False),
+                           self._on_model_built, self._on_model_failed)
+
+    def load_weights(self, path: str | os.PathLike) -> None:
+        """Load a weights file the user picked; on failure the model is unchanged."""
+        path = Path(path)
+
+        def job(state, model, dataset):
+            store.load_weights(model, path)
+            try:
+                meta = store.load_metadata(model.arch_id, path.parent)
+                if path.name != store.weights_path(model.arch_id).name:
+                    meta = None  # the JSON beside it describes another file
+            except store.StoreError:
+                meta = None
+            return meta
+
+        def done(meta):
+            self.metadata = meta
+            note = meta.summary() if meta else "no metadata"
+            self._set_weights_note(f"loaded {path.name}: {note}")
+            self.weights_changed.emit()
+
+        self.submit("weights-io", job, done)
+
+    def save_weights(self, folder: str | os.PathLike | None = None,
+                     on_saved: Callable[[Path], None] | None = None) -> None:
+        folder = Path(folder) if folder else self.trained_dir
+        meta = self.metadata or self._metadata_without_training()
+
+        def job(state, model, dataset):
+            return store.save(model, meta, folder)
+
+        def done(path):
+            self.status_message.emit(f"Saved {path}")
+            if on_saved:
+                on_saved(path)
+
+        self.submit("weights-io", job, done)
+
+    def export_keras(self, path: str | os.PathLike,
+                     on_saved: Callable[[Path], None] | None = None) -> None:
+        self.submit("weights-io", lambda s, m, d: store.export_keras(m, path),
+                    on_saved or (lambda p: self.status_message.emit(f"Exported {p}")))
+
+    def train(self, config: training.TrainConfig, fresh: bool = False,
+              n_train: int | None = None, n_test: int | None = None) -> None:
+        """Start a run on the model thread; progress comes as signals."""
+        if self.is_training:
+            raise RuntimeError("a training run is already going")
+        config.validate()
+        if config.arch_id != self.arch_id:
+            raise ValueError(f"the current model is {self.arch_id!r}, not {config.arch_id!r}")
+        dataset = self.dataset
+        if n_train is not None or n_test is not None:
+            dataset = dataset.subset(n_train, n_test)
+        control = training.TrainControl(between_batches=self.worker.serve_pending)
+        self._control = control
+        self.is_training = True
+        self.is_paused = False
+        self.busy_changed.emit(True)
+        self.training_started.emit(config)
+        previous = self.metadata
+
+        def job(state: JobState):
+            if fresh or self._model is None:
+                self._model = models.build(config.arch_id)
+            self.worker.set_training(True)
+            try:
+                result = training.train(self._model, dataset, config,
+                                        _SignalListener(self), control)
+            finally:
+                self.worker.set_training(False)
+            meta = None
+            if result.epochs_done:
+                meta = store.make_metadata(self._model, result, config, dataset.source)
+                if previous is not None and not fresh:
+                    meta = _continued(previous, meta)
+            return result, meta
+
+        self.worker.submit("train", job, self._on_training_done, self._on_training_error)
+
+    def stop_training(self) -> None:
+        if self._control is not None:
+            self._control.request_stop()
+
+    def pause_training(self) -> None:
+        if self._control is not None and self.is_training:
+            self._control.pause()
+            self.is_paused = True
+            self.paused_changed.emit(True)
+
+    def resume_training(self) -> None:
+        if self._control is not None:
+            self._control.unpause()
+            if self.is_paused:
+                self.is_paused = False
+                self.paused_changed.emit(False)
+
+    def set_dataset(self, dataset: Dataset) -> None:
+        if self.is_training:
+            raise RuntimeError("stop the training before changing the dataset")
+        self.dataset = dataset
+        self.dataset_changed.emit()
+
+    def shutdown(self, timeout_ms: int = 2500) -> bool:
+        """Stop any run and the model thread; True if it ended in time."""
+        self.stop_training()
+        return self.worker.shutdown(timeout_ms)
+
+    @property
+    def is_busy(self) -> bool:
+        return self.is_training or self._switching
+
+    # --------------------------------------------------------------- helpers
+    def _build(self, arch_id: str, load: bool):
+        """On the model thread: a new model, with pre-trained weights if asked."""
+        model = models.build(arch_id)
+        meta, note = None, "fresh, untrained weights"
+        if load:
+            weights = store.weights_path(arch_id, self.trained_dir)
+            if not weights.exists():
+                note = f"fresh, untrained weights (no pre-trained file {weights.name})"
+            else:
+                try:
+                    meta = store.load(model, self.trained_dir)
+                    note = "pre-trained: " + meta.summary()
+                except store.StoreError as exc:
+                    model = models.build(arch_id)
+                    note = f"fresh, untrained weights: the pre-trained file was unusable ({exc})"
+                    log.warning("%s", exc)
+        self._model = model
+        return arch_id, meta, note
+
+    def _on_model_built(self, result) -> None:
+        arch_id, meta, note = result
+        first = not self.is_ready
+        self.is_ready = True
+        self.metadata = meta
+        self._set_switching(False)
+        self._set_weights_note(note)
+        if first:
+            self.backend_ready.emit()
+        self.model_changed.emit(arch_id)
+        self.weights_changed.emit()
+
+    def _on_model_failed(self, message: str) -> None:
+        self._set_switching(False)
+        self.error_raised.emit(f"Could not build the {self.arch_id} model: {message}")
+
+    def _on_training_done(self, outcome) -> None:
+        result, meta = outcome
+        self.last_result = result
+        self._finish_training()
+        if meta is not None:
+            self.metadata = meta
+            verb = {"finished": "trained", "stopped": "stopped after"}.get(result.status,
+                                                                          "trained")
+            self._set_weights_note(f"{verb} in this session: " + meta.summary())
+        if result.status == "failed":
+            self.error_raised.emit(f"Training stopped: {result.error}")
+        self.training_ended.emit(result)
+        self.weights_changed.emit()
+
+    def _on_training_error(self, message: str) -> None:
+        result = training.TrainResult("failed", 0, (), message)
+        self.last_result = result
+        self._finish_training()
+        self.error_raised.emit(f"Training failed: {message}")
+        self.training_ended.emit(result)
+        self.weights_changed.emit()
+
+    def _finish_training(self) -> None:
+        self.is_training = False
+        self._control = None
+        if self.is_paused:
+            self.is_paused = False
+            self.paused_changed.emit(False)
+        self.busy_changed.emit(self.is_busy)
+
+    def _set_switching(self, value: bool) -> None:
+        self._switching = value
+        self.busy_changed.emit(self.is_busy)
+
+    def _set_weights_note(self, note: str) -> None:
+        self.weights_note = note
+        self.weights_info_changed.emit(note)
+
+    def _metadata_without_training(self) -> store.Metadata:
+        keras_version = ""
+        try:
+            import keras
+
+            keras_version = keras.__version__
+        except ImportError:  # pragma: no cover - Keras is a dependency
+            pass
+        spec = models.spec(self.arch_id)
+        return store.Metadata(self.arch_id, keras_version, "adam", 0.001, 0,
+                              spec.batch_size, spec.noise, None, None,
+                              self.dataset.source, "")
+
+    def _on_job_progress(self, key: str, fraction: float) -> None:
+        if fraction < 1:
+            self.status_message.emit(f"Working ({key}): {fraction:.0%}")
+
+
+def _continued(previous: store.Metadata, new: store.Metadata) -> store.Metadata:
+    """Metadata for weights trained further: the epochs and history add up."""
+    from dataclasses import replace
+
+    return replace(new, epochs=previous.epochs + new.epochs,
+                   history=tuple(previous.history) + tuple(new.history))

@@ -1,0 +1,247 @@
+"""The one place where threads are made.
+
+All Keras work runs on a single long-lived "model thread", so the model is
+never touched from two threads at once and never from the GUI thread:
+
+* `ModelWorker.submit(key, fn, on_done)` queues a job; a newer job with the
+  same key replaces a pending one (a dragged slider asks dozens of times,
+  only the latest answer matters), and the answer of a superseded job never
+  reaches the UI.
+* Training is a job too. While it runs, the training callback calls
+  `serve_pending()` between batches, so the panels' small requests are still
+  answered, on the same thread, without waiting for the run to end.
+
+Results come back to the GUI thread through a queued Qt signal and are
+dispatched there to the callback given with the job.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+import traceback
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+
+
+def running_threads() -> list[QThread]:
+    """Threads made here that are still running (tests fail on leftovers)."""
+    return [t for t in list(_threads) if _is_running(t)]
+
+
+def _is_running(thread: QThread) -> bool:
+    try:
+        return thread.isRunning()
+    except RuntimeError:  # the C++ object is already gone
+        return False
+
+
+def make_thread(name: str) -> QThread:
+    thread = QThread()
+    thread.setObjectName(name)
+    _threads.add(thread)
+    return thread
+
+
+class JobCancelled(Exception):
+    """Raised by `JobState.check()` when a newer job replaced this one."""
+
+
+@dataclass
+class JobState:
+    """Handed to job functions: progress reports and a cancellation check."""
+
+    _worker: "ModelWorker"
+    key: str
+    token: int
+
+    def is_interrupted(self) -> bool:
+        return self._worker._is_stale(self.key, self.token)
+
+    def check(self) -> None:
+        if self.is_interrupted():
+            raise JobCancelled
+
+    def set_progress(self, fraction: float) -> None:
+        self._worker.job_progress.emit(self.key, float(fraction))
+
+
+@dataclass
+class _Job:
+    key: str
+    token: int
+    fn: Callable[[JobState], Any]
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[str], None] | None
+    during_training: bool
+    done: bool = field(default=False)
+
+
+class ModelWorker(QObject):
+    """Runs jobs one after another on one thread of its own."""
+
+    # (token, result) / (token, message): dispatched to the job's callbacks
+    _job_finished = Signal(int, object)
+    _job_failed = Signal(int, str)
+    job_progress = Signal(str, float)
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._pending: dict[str, _Job] = {}
+        self._latest: dict[str, int] = {}
+        self._callbacks: dict[int, _Job] = {}
+        self._lock = threading.Lock()
+        self._tokens = itertools.count(1)
+        self._in_training = False
+        self._deferred: list[_Job] = []  # heavy jobs held back during training
+        self._thread = make_thread("model-worker")
+        self._job_finished.connect(self._dispatch_result)
+        self._job_failed.connect(self._dispatch_error)
+        self._loop = _Loop(self)
+        self._loop.moveToThread(self._thread)
+        self._thread.started.connect(self._loop.run)
+        self._thread.start()
+
+    # ----------------------------------------------------------- GUI thread
+    def submit(self, key: str, fn: Callable[[JobState], Any],
+               on_done: Callable[[Any], None] | None = None,
+               on_error: Callable[[str], None] | None = None,
+               during_training: bool = True) -> int:
+        """Queue fn(state) on the model thread; on_done(result) runs on the GUI thread.
+
+        during_training=False keeps a heavy job (encoding every digit) waiting
+        until a training run ends rather than slowing it down.
+        """
+        with self._lock:
+            token = next(self._tokens)
+            job = _Job(key, token, fn, on_done, on_error, during_training)
+            self._latest[key] = token
+            replaced = self._pending.get(key)
+            self._pending[key] = job
+            self._callbacks[token] = job
+            if replaced is not None:
+                self._callbacks.pop(replaced.token, None)
+        self._queue.put(job)
+        return token
+
+    def cancel(self, key: str) -> None:
+        """Forget the job with this key: its answer will not be delivered."""
+        with self._lock:
+            self._latest[key] = -1
+            job = self._pending.pop(key, None)
+            if job is not None:
+                self._callbacks.pop(job.token, None)
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        """Stop the thread after the running job; True if it ended in time."""
+        with self._lock:
+            self._pending.clear()
+            self._callbacks.clear()
+        self._queue.put(None)
+        self._thread.quit()
+        return self._thread.wait(timeout_ms)
+
+    @Slot(int, object)
+    def _dispatch_result(self, token: int, result: Any) -> None:
+        job = self._callbacks.pop(token, None)
+        if job is None or self._is_stale(job.key, token):
+            return  # superseded or cancelled: the UI never sees it
+        if job.on_done is not None:
+            job.on_done(result)
+
+    @Slot(int, str)
+    def _dispatch_error(self, token: int, message: str) -> None:
+        job = self._callbacks.pop(token, None)
+        if job is None or self._is_stale(job.key, token):
+            return
+        if job.on_error is not None:
+            job.on_error(message)
+        else:
+            log.error("background job %s failed: %s", job.key, message)
+
+    # -------------------------------------------------------- model thread
+    def _is_stale(self, key: str, token: int) -> bool:
+        return self._latest.get(key) != token
+
+    def _take(self, job: _Job) -> bool:
+        """Claim a queued job; False if it was replaced or already run."""
+        with self._lock:
+            if job.done or self._pending.get(job.key) is not job:
+                return False
+            if self._in_training and not job.during_training:
+                return False  # stays pending; re-queued when training ends
+            job.done = True
+            del self._pending[job.key]
+            return True
+
+    def _run(self, job: _Job) -> None:
+        state = JobState(self, job.key, job.token)
+        try:
+            result = job.fn(state)
+        except JobCancelled:
+            return
+        except Exception as exc:  # reported to the UI, never raised into Qt
+            log.debug("job %s failed", job.key, exc_info=True)
+            message = str(exc) or type(exc).__name__
+            if not isinstance(exc, (ValueError, RuntimeError, OSError)):
+                message = f"{type(exc).__name__}: {message}"
+            log.error("job %s failed:\n%s", job.key, traceback.format_exc())
+            self._job_failed.emit(job.token, message)
+            return
+        self._job_finished.emit(job.token, result)
+
+    def serve_pending(self, max_jobs: int = 4) -> None:
+        """Run waiting jobs now: called by the training loop between batches."""
+        for _ in range(max_jobs):
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is None:  # shutdown marker: leave it for the loop
+                self._queue.put(None)
+                return
+            if self._take(job):
+                self._run(job)
+            elif not job.done and self._in_training and not job.during_training:
+                self._deferred.append(job)
+
+    def set_training(self, active: bool) -> None:
+        """Called on the model thread around a training job."""
+        self._in_training = active
+        if not active:
+            for job in self._deferred:
+                self._queue.put(job)
+            self._deferred = []
+
+
+class _Loop(QObject):
+    """The model thread's main loop: takes jobs off the queue until told to stop."""
+
+    def __init__(self, worker: ModelWorker):
+        super().__init__()
+        self.worker = worker
+
+    @Slot()
+    def run(self) -> None:
+        worker = self.worker
+        while True:
+            job = worker._queue.get()
+            if job is None:
+                break
+            if worker._take(job):
+                worker.busy_changed.emit(True)
+                worker._run(job)
+                worker.busy_changed.emit(worker._queue.qsize() > 0)
+        worker.busy_changed.emit(False)
+        QThread.currentThread().quit()

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from explorer.core import models, training
+from explorer.ui.session import Session
+
+
+@pytest.fixture
+def session(qtbot, tiny, tmp_path):
+    s = Session(dataset=tiny, trained_dir=tmp_path)
+    with qtbot.waitSignal(s.backend_ready, timeout=60000):
+        s.start()
+    yield s
+    assert s.shutdown(5000)
+
+
+def test_jobs_run_off_the_gui_thread_and_answer_on_it(session, qtbot):
+    gui = threading.current_thread()
+    seen = {}
+
+    def job(state, model, dataset):
+        seen["thread"] = threading.current_thread()
+        return models.reconstruct(model, dataset.x_test[:3])
+
+    results = []
+    session.submit("view", job, lambda r: (results.append(r), seen.update(done=threading.current_thread())))
+    qtbot.waitUntil(lambda: bool(results), timeout=10000)
+    assert seen["thread"] is not gui and seen["done"] is gui
+    assert results[0].shape == (3, 28, 28)
+    assert "fresh" in session.weights_note  # nothing in the empty trained dir
+
+
+def test_a_newer_job_supersedes_a_pending_one(session, qtbot):
+    gate = threading.Event()
+    answers = []
+    session.submit("block", lambda s, m, d: gate.wait(5), lambda r: answers.append("block"))
+    for i in range(5):
+        session.submit("view", lambda s, m, d, i=i: i, lambda r: answers.append(r))
+    gate.set()
+    qtbot.waitUntil(lambda: 4 in answers, timeout=5000)
+    qtbot.wait(50)
+    assert answers == ["block", 4]
+
+
+def test_errors_in_jobs_come_back_as_messages(session, qtbot):
+    with qtbot.waitSignal(session.error_raised, timeout=5000) as blocker:
+        session.submit("bad", lambda s, m, d: 1 / 0, None)
+    assert "ZeroDivisionError" in blocker.args[0]
+
+
+def test_training_emits_progress_and_serves_requests_between_batches(session, qtbot):
+    epochs, answers = [], []
+    session.epoch_finished.connect(epochs.append)
+
+    def on_epoch(_):
+        session.submit("view", lambda s, m, d: session.is_training, answers.append)
+
+    session.epoch_finished.connect(on_epoch)
+    config = training.TrainConfig("simple", epochs=3, batch_size=32)
+    with qtbot.waitSignal(session.training_ended, timeout=60000) as blocker:
+        session.train(config)
+    assert blocker.args[0].status == "finished"
+    assert [e.epoch for e in epochs] == [1, 2, 3]
+    assert True in answers, "a request was answered while the run was still going"
+    assert session.metadata.epochs == 3
+    assert not session.is_training
+
+
+def test_stop_and_pause(session, qtbot):
+    config = training.TrainConfig("simple", epochs=50, batch_size=8)
+    session.batch_finished.connect(lambda p: session.pause_training() if not session.is_paused else None)
+    with qtbot.waitSignal(session.paused_changed, timeout=30000):
+        session.train(config)
+    assert session.is_training and session.is_paused
+    with qtbot.waitSignal(session.training_ended, timeout=10000) as blocker:
+        session.stop_training()
+    assert blocker.args[0].status == "stopped"
+    assert not session.is_paused
+
+
+def test_training_failure_is_reported_and_weights_restored(session, qtbot):
+    weights = []
+    session.submit("w", lambda s, m, d: [w.copy() for w in m.autoencoder.get_weights()],
+                   weights.append)
+    qtbot.waitUntil(lambda: bool(weights), timeout=5000)
+    config = training.TrainConfig("simple", epochs=2, batch_size=32, learning_rate=1e38)
+    with qtbot.waitSignal(session.error_raised, timeout=60000) as blocker:
+        session.train(config)
+    assert "learning rate" in blocker.args[0]
+    after = []
+    session.submit("w", lambda s, m, d: m.autoencoder.get_weights(), after.append)
+    qtbot.waitUntil(lambda: bool(after), timeout=5000)
+    assert all(np.array_equal(a, b) for a, b in zip(weights[0], after[0]))
+
+
+def test_missing_or_damaged_pretrained_file_falls_back_with_a_note(qtbot, tiny, tmp_path):
+    (tmp_path / "conv.weights.h5").write_bytes(b"garbage")
+    (tmp_path / "conv.json").write_text("{}")
+    s = Session(dataset=tiny, trained_dir=tmp_path, arch_id="conv")
+    with qtbot.waitSignal(s.backend_ready, timeout=60000):
+        s.start()
+    assert "fresh" in s.weights_note and "unusable" in s.weights_note
+    assert s.shutdown(5000)
