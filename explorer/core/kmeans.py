@@ -1,0 +1,650 @@
+"""K-means as the seed derives it, one half step at a time (pure numpy, no Qt).
+
+The objective is
+
+    J = (1/m) * sum_i sum_j r_ij * ||x_i - mu_j||^2
+
+with r_ij = 1 when point i belongs to cluster j. Lloyd's algorithm minimises J
+by alternating two steps, each of which can only lower J (or leave it):
+
+* the r-step (:meth:`KMeansStepper.assign`): every point goes to its nearest
+  centroid, which is the best r for fixed mu;
+* the mu-step (:meth:`KMeansStepper.update`): every centroid moves to the mean
+  of its points, which is the best mu for fixed r (set dJ/dmu_j = 0).
+
+:class:`KMeansStepper` exposes the two steps separately, records J after
+each of them and can undo them, so a lecturer can show J falling step by step.
+The pure functions at the bottom feed the cluster-vs-digit panel.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Literal, Sequence, Union
+
+import numpy as np
+
+__all__ = [
+    "KMeansStepper",
+    "confusion_matrix",
+    "kmeans_plus_plus",
+    "normalized_mutual_info",
+    "purity",
+    "voronoi_labels",
+]
+
+InitLike = Union[Literal["k-means++", "random"], np.ndarray, Sequence[Sequence[float]]]
+SeedLike = Union[int, None, np.random.Generator, np.random.SeedSequence]
+
+# Undo keeps this many half steps. Entries are small (the centroids, plus the
+# labels that changed, or the earlier label array when most points moved,
+# which happens only in the first few steps), so the cap only bounds memory
+# in very long sessions.
+_UNDO_DEPTH = 2000
+# Above this many clusters the packed-key argmin (see _nearest) would give up
+# too many mantissa bits; a plain argmin is used instead.
+_MAX_KEY_BITS = 8
+
+
+def _as_points(points: Any) -> np.ndarray:
+    x = np.array(points, dtype=np.float64)  # always a private float64 copy
+    if x.ndim != 2:
+        raise ValueError(f"points must be a 2-D array (m, d), got shape {x.shape}")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"points must hold at least one point of dimension >= 1, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("points contain NaN or infinity")
+    return x
+
+
+def _check_k(k: Any, m: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"K must be an integer, got {k!r}")
+    k = int(k)
+    if k < 1:
+        raise ValueError(f"K must be at least 1, got {k}")
+    if k > m:
+        raise ValueError(f"K={k} is larger than the number of points ({m})")
+    return k
+
+
+def _as_centroids(centroids: Any, d: int, m: int, k: int | None = None) -> np.ndarray:
+    c = np.array(centroids, dtype=np.float64)
+    if c.ndim != 2 or c.shape[1] != d or (k is not None and c.shape[0] != k):
+        want = f"({k}, {d})" if k is not None else f"(K, {d})"
+        raise ValueError(f"centroids must have shape {want}, got {c.shape}")
+    _check_k(c.shape[0], m)
+    if not np.all(np.isfinite(c)):
+        raise ValueError("centroids contain NaN or infinity")
+    return c
+
+
+def _sq_dists(xt: np.ndarray, sq_norms: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Squared distances (n, m) from rows of y to the columns of xt (d, m).
+
+    Uses ||x||^2 - 2 x.y + ||y||^2 (one BLAS call) clipped at 0, since rounding
+    can push a true zero slightly negative.
+    """
+    d2 = y @ xt
+    d2 *= -2.0
+    d2 += sq_norms
+    d2 += np.einsum("ij,ij->i", y, y)[:, None]
+    np.maximum(d2, 0.0, out=d2)
+    return d2
+
+
+def kmeans_plus_plus(points: Any, k: int, rng: SeedLike = None, n_local_trials: int | None = None) -> np.ndarray:
+    """Pick k starting centroids from the points by greedy k-means++.
+
+    Each new centroid is drawn with probability proportional to the squared
+    distance to the nearest centroid chosen so far (Arthur & Vassilvitskii);
+    like scikit-learn, ``2 + log(k)`` candidates are drawn and the one that
+    lowers the total squared distance most is kept, which avoids the
+    occasional bad draw of plain k-means++.
+
+    ``rng`` is a numpy Generator or anything ``np.random.default_rng`` takes,
+    so a fixed integer seed reproduces the same centroids.
+    """
+    x = _as_points(points)
+    m, _ = x.shape
+    k = _check_k(k, m)
+    rng = np.random.default_rng(rng)
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(k))
+    # Centre first: the expanded distance formula loses digits far from 0.
+    xt = (x - x.mean(axis=0)).T.copy()
+    sq_norms = np.einsum("ij,ij->j", xt, xt)
+
+    chosen = np.empty(k, dtype=np.intp)
+    chosen[0] = rng.integers(m)
+    closest = _sq_dists(xt, sq_norms, xt[:, chosen[0]][None, :])[0]
+    potential = closest.sum()
+    for c in range(1, k):
+        if potential > 0:
+            draws = rng.random(n_local_trials) * potential
+            candidates = np.searchsorted(np.cumsum(closest), draws)
+            np.minimum(candidates, m - 1, out=candidates)  # guards rounding in cumsum
+        else:
+            # Every point already sits on a centroid: any pick is as good.
+            candidates = rng.integers(m, size=n_local_trials)
+        cand_d = _sq_dists(xt, sq_norms, xt[:, candidates].T)
+        np.minimum(cand_d, closest, out=cand_d)
+        pots = cand_d.sum(axis=1)
+        best = int(np.argmin(pots))
+        chosen[c] = candidates[best]
+        closest = cand_d[best]
+        potential = pots[best]
+    return x[chosen].copy()
+
+
+@dataclass(frozen=True)
+class _Undo:
+    """What one half step changed, enough to put it back exactly."""
+
+    kind: str
+    centroids: np.ndarray
+    # assign only: the points whose label changed and their earlier labels,
+    # or (changed_idx None) the whole earlier label array.
+    changed_idx: np.ndarray | None
+    old_labels: np.ndarray | None
+    converged: bool
+    iteration: int
+    last_changed: int
+    empty_clusters: tuple[int, ...]
+    last_kind: str | None
+
+
+class KMeansStepper:
+    """Lloyd's K-means, driven one half step at a time.
+
+    Parameters
+    ----------
+    points:
+        (m, d) array. A float64 copy is kept so that J is computed in double
+        precision whatever the input dtype.
+    k:
+        number of clusters, 1 <= k <= m.
+    init:
+        ``"k-means++"`` (greedy k-means++, see :func:`kmeans_plus_plus`),
+        ``"random"`` (k distinct points chosen at random) or an explicit
+        (k, d) array of starting centroids.
+    seed:
+        seed (or numpy Generator) for the random initialisations.
+
+    State
+    -----
+    ``labels`` is -1 for every point until the first :meth:`assign`.
+    ``history`` holds ``(kind, J)`` after every half step, ``kind`` being
+    ``"assign"`` or ``"update"``; it starts empty. ``objective()`` is J for the
+    current labels; before the first assignment, when r is not yet defined,
+    it is J for the nearest-centroid assignment (what the next assign would
+    give), so the UI always has a number to show.
+
+    Empty clusters
+    --------------
+    A cluster that receives no point in the r-step keeps its centroid where
+    it is during the mu-step, and its index is listed in ``empty_clusters``.
+    That choice never raises J (an empty cluster contributes nothing to it),
+    keeps K fixed, and is visible on screen, unlike scikit-learn's silent
+    relocation of empty centroids to far-away points. Consequently results
+    match scikit-learn exactly only while no cluster empties.
+
+    Convergence
+    -----------
+    ``converged`` becomes True when an r-step that directly follows a
+    mu-step changes no label: the centroids are then the means of their
+    clusters and every point is with its nearest centroid, a fixed point of
+    both steps. Any later change of labels or centroids clears it.
+
+    Undo and editing
+    ----------------
+    :meth:`undo` reverts one half step exactly (centroids, labels, history,
+    flags), up to the last 2,000. The click-to-place edits
+    (:meth:`set_centroids`, :meth:`move_centroid`, :meth:`add_centroid`,
+    :meth:`remove_centroid`) start a new run: labels go back to -1 and the
+    history and undo stack are cleared.
+    """
+
+    def __init__(self, points: Any, k: int, init: InitLike = "k-means++", seed: SeedLike = 0) -> None:
+        x = _as_points(points)
+        m, d = x.shape
+        k = _check_k(k, m)
+        self._x = x
+        self._x.flags.writeable = False
+        # Column-major copy: each coordinate is a contiguous row, which is what
+        # np.bincount (mu-step) and the per-coordinate J loop want.
+        self._xt = np.ascontiguousarray(x.T)
+        # For the r-step, the data centred on its mean and augmented with
+        # ||x||^2 and 1, so that one matrix product gives every squared
+        # distance: [-2mu, 1, ||mu||^2] . [x, ||x||^2, 1] = ||x - mu||^2.
+        # Centring (as scikit-learn does) keeps that expansion accurate.
+        self._offset = x.mean(axis=0)
+        xc = self._xt - self._offset[:, None]
+        self._aug = np.empty((d + 2, m))
+        self._aug[:d] = xc
+        self._aug[d] = np.einsum("ij,ij->j", xc, xc)
+        self._aug[d + 1] = 1.0
+
+        if isinstance(init, str):
+            if init == "k-means++":
+                c = kmeans_plus_plus(x, k, np.random.default_rng(seed))
+            elif init == "random":
+                rng = np.random.default_rng(seed)
+                c = x[rng.choice(m, size=k, replace=False)].copy()
+            else:
+                raise ValueError(f"init must be 'k-means++', 'random' or a ({k}, {d}) array, got {init!r}")
+        else:
+            c = _as_centroids(init, d, m, k)
+        self._reset_to(c)
+
+    # ----------------------------------------------------------- state views
+    @property
+    def points(self) -> np.ndarray:
+        """The (m, d) float64 points (read-only)."""
+        return self._x
+
+    @property
+    def m(self) -> int:
+        return self._x.shape[0]
+
+    @property
+    def d(self) -> int:
+        return self._x.shape[1]
+
+    @property
+    def k(self) -> int:
+        return self._centroids.shape[0]
+
+    @property
+    def centroids(self) -> np.ndarray:
+        """(k, d) read-only view; steps replace the array rather than write into
+        it, so a view taken earlier keeps showing the earlier centroids."""
+        v = self._centroids.view()
+        v.flags.writeable = False
+        return v
+
+    @property
+    def labels(self) -> np.ndarray:
+        """(m,) int cluster index per point, -1 before the first assignment."""
+        v = self._labels.view()
+        v.flags.writeable = False
+        return v
+
+    @property
+    def history(self) -> list[tuple[str, float]]:
+        """``(kind, J)`` after every half step since the last reset."""
+        return list(self._history)
+
+    @property
+    def history_values(self) -> list[float]:
+        return [j for _, j in self._history]
+
+    @property
+    def converged(self) -> bool:
+        return self._converged
+
+    @property
+    def iteration(self) -> int:
+        """Number of completed mu-steps (update) since the last reset."""
+        return self._iteration
+
+    @property
+    def last_changed(self) -> int:
+        """Points that changed cluster in the most recent r-step."""
+        return self._last_changed
+
+    @property
+    def last_kind(self) -> str | None:
+        """``"assign"``, ``"update"`` or None: the most recent half step."""
+        return self._last_kind
+
+    @property
+    def empty_clusters(self) -> tuple[int, ...]:
+        """Clusters that had no point at the most recent mu-step."""
+        return self._empty
+
+    @property
+    def is_assigned(self) -> bool:
+        return self._assigned
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def counts(self) -> np.ndarray:
+        """(k,) points per cluster under the current labels (zeros before the
+        first assignment)."""
+        if not self._assigned:
+            return np.zeros(self.k, dtype=np.int64)
+        return np.bincount(self._labels, minlength=self.k)
+
+    # ---------------------------------------------------------------- maths
+    def _nearest(self, centroids: np.ndarray) -> np.ndarray:
+        """Index of the nearest centroid for every point, without a Python
+        loop over points (ties go to the lowest index, as with argmin)."""
+        k, d = centroids.shape
+        cc = centroids - self._offset
+        caug = np.empty((k, d + 2))
+        caug[:, :d] = -2.0 * cc
+        caug[:, d] = 1.0
+        caug[:, d + 1] = np.einsum("ij,ij->i", cc, cc)
+        dist = caug @ self._aug  # (k, m): row j holds ||x - mu_j||^2 for all x
+        bits = max(1, (k - 1).bit_length())
+        if bits > _MAX_KEY_BITS:
+            return dist.argmin(axis=0)
+        # argmin over a short axis is slow in numpy (a loop per point), but a
+        # min-reduction along axis 0 is one vectorised pass. Non-negative
+        # doubles order like their bit patterns read as int64, so write the
+        # cluster index into the lowest mantissa bits and take the min: it
+        # is the nearest centroid, up to a relative 2**-(52-bits) in distance
+        # (far below the rounding of the distances themselves). The same mask
+        # clears the sign bit, which turns the tiny negative values rounding
+        # can give a true zero distance into their (tiny) magnitude, and is
+        # cheaper than np.maximum(dist, 0). About twice as fast as argmin at
+        # K = 10; ties still go to the lowest index.
+        keys = dist.view(np.int64)
+        keys &= np.int64(0x7FFF_FFFF_FFFF_FFFF & -(1 << bits))
+        keys |= np.arange(k, dtype=np.int64)[:, None]
+        best = keys.min(axis=0)
+        best &= (1 << bits) - 1
+        return best.astype(np.intp, copy=False)
+
+    def _point_sq_dist_sum(self, labels: np.ndarray, centroids: np.ndarray) -> float:
+        """sum_i ||x_i - mu_{labels_i}||^2, computed directly (no expansion)
+        so that J is exact to rounding and every J is computed the same way."""
+        acc: np.ndarray | None = None
+        for t in range(self.d):  # loop over coordinates, not points
+            diff = self._xt[t] - centroids[:, t].take(labels)
+            diff *= diff
+            if acc is None:
+                acc = diff
+            else:
+                acc += diff
+        assert acc is not None
+        return float(acc.sum())
+
+    def _j(self, labels: np.ndarray, centroids: np.ndarray) -> float:
+        return self._point_sq_dist_sum(labels, centroids) / self.m
+
+    def objective(self) -> float:
+        """J = (1/m) sum_i sum_j r_ij ||x_i - mu_j||^2 for the current state
+        (see the class docstring for the value before the first assignment)."""
+        if self._history:
+            # Every change of state appends to or clears the history, so the
+            # last entry is J of the current state, computed when it was made.
+            return self._history[-1][1]
+        labels = self._labels if self._assigned else self._nearest(self._centroids)
+        return self._j(labels, self._centroids)
+
+    # ------------------------------------------------------------ half steps
+    def _push_undo(self, kind: str, changed_idx: np.ndarray | None = None, old_labels: np.ndarray | None = None) -> None:
+        self._undo.append(
+            _Undo(
+                kind=kind,
+                centroids=self._centroids,  # never written in place, no copy needed
+                changed_idx=changed_idx,
+                old_labels=old_labels,
+                converged=self._converged,
+                iteration=self._iteration,
+                last_changed=self._last_changed,
+                empty_clusters=self._empty,
+                last_kind=self._last_kind,
+            )
+        )
+
+    def assign(self) -> int:
+        """r-step: give every point to its nearest centroid.
+
+        Returns the number of points that changed cluster.
+        """
+        new = self._nearest(self._centroids)
+        old = self._labels
+        differs = new != old
+        changed = int(np.count_nonzero(differs))
+        if 2 * changed >= self.m:
+            # Labels are never written in place, so keeping the old array is
+            # free, and no bigger than a diff when most points moved.
+            self._push_undo("assign", None, old)
+        else:
+            idx = np.flatnonzero(differs)
+            self._push_undo("assign", idx, old[idx])
+        if changed == 0:
+            # Only a fixed point if the centroids are the means of these very
+            # labels, i.e. an update came just before (or we were converged).
+            self._converged = self._converged or self._last_kind == "update"
+        else:
+            self._converged = False
+        self._labels = new
+        self._assigned = True
+        self._last_changed = changed
+        self._last_kind = "assign"
+        self._history.append(("assign", self._j(new, self._centroids)))
+        return changed
+
+    def update(self) -> None:
+        """mu-step: move every centroid to the mean of its points.
+
+        A centroid with no points stays where it is and is listed in
+        ``empty_clusters``. Before any assignment this assigns first, since
+        the mean of "its points" is undefined without r.
+        """
+        if not self._assigned:
+            self.assign()
+        k, d = self._centroids.shape
+        labels = self._labels
+        counts = np.bincount(labels, minlength=k)
+        # bincount with weights is a single pass per coordinate, much faster
+        # than np.add.at, and exact in the same way as a plain sum.
+        sums = np.empty((k, d))
+        for t in range(d):
+            sums[:, t] = np.bincount(labels, weights=self._xt[t], minlength=k)
+        filled = counts > 0
+        if filled.all():
+            new = sums / counts[:, None]
+            empty: tuple[int, ...] = ()
+        else:
+            new = self._centroids.copy()
+            new[filled] = sums[filled] / counts[filled, None]
+            empty = tuple(int(j) for j in np.flatnonzero(~filled))
+        self._push_undo("update")
+        self._centroids = new
+        self._empty = empty
+        self._iteration += 1
+        self._last_kind = "update"
+        # The converged flag survives: means of unchanged labels are unchanged.
+        self._history.append(("update", self._j(labels, new)))
+
+    def step(self) -> int:
+        """One full Lloyd iteration: assign then update. Returns the number of
+        points that changed cluster in the assignment."""
+        changed = self.assign()
+        self.update()
+        return changed
+
+    def run(self, max_iter: int = 300) -> int:
+        """Step until converged (or max_iter updates). Returns the number of
+        updates made; the final, confirming assignment is not followed by a
+        (no-op) update, so the history ends with that assignment."""
+        if self._converged:
+            return 0
+        done = 0
+        for _ in range(max_iter):
+            self.assign()
+            if self._converged:
+                break
+            self.update()
+            done += 1
+        return done
+
+    def undo(self) -> bool:
+        """Go back one half step. Returns False when there is nothing to undo."""
+        if not self._undo:
+            return False
+        u = self._undo.pop()
+        if u.kind == "assign":
+            assert u.old_labels is not None
+            if u.changed_idx is None:
+                labels = u.old_labels  # the whole earlier array was kept
+            else:
+                labels = self._labels.copy()  # views handed out earlier stay valid
+                labels[u.changed_idx] = u.old_labels
+            self._labels = labels
+            self._assigned = bool(labels[0] >= 0)  # labels are all -1 or all set
+        self._centroids = u.centroids
+        self._converged = u.converged
+        self._iteration = u.iteration
+        self._last_changed = u.last_changed
+        self._empty = u.empty_clusters
+        self._last_kind = u.last_kind
+        self._history.pop()
+        return True
+
+    # ------------------------------------------------ click-to-place editing
+    def _reset_to(self, centroids: np.ndarray) -> None:
+        self._centroids = centroids
+        self._labels = np.full(self.m, -1, dtype=np.intp)
+        self._assigned = False
+        self._history: list[tuple[str, float]] = []
+        self._undo: deque[_Undo] = deque(maxlen=_UNDO_DEPTH)
+        self._converged = False
+        self._iteration = 0
+        self._last_changed = 0
+        self._last_kind: str | None = None
+        self._empty: tuple[int, ...] = ()
+
+    def reset(self) -> None:
+        """Forget labels, history and undo; keep the current centroids."""
+        self._reset_to(self._centroids)
+
+    def set_centroids(self, centroids: Any) -> None:
+        """Replace all centroids (K may change, 1 <= K <= m). Resets labels,
+        history and undo, since J's history no longer describes one run."""
+        self._reset_to(_as_centroids(centroids, self.d, self.m))
+
+    def _point(self, xy: Any) -> np.ndarray:
+        p = np.array(xy, dtype=np.float64).reshape(-1)
+        if p.shape != (self.d,):
+            raise ValueError(f"a centroid needs {self.d} coordinates, got {np.shape(xy)}")
+        if not np.all(np.isfinite(p)):
+            raise ValueError("centroid coordinates must be finite")
+        return p
+
+    def _check_index(self, j: int) -> int:
+        j = int(j)
+        if not 0 <= j < self.k:
+            raise IndexError(f"no centroid {j}: K is {self.k}")
+        return j
+
+    def move_centroid(self, j: int, xy: Any) -> None:
+        j = self._check_index(j)
+        c = self._centroids.copy()
+        c[j] = self._point(xy)
+        self._reset_to(c)
+
+    def add_centroid(self, xy: Any) -> int:
+        """Append a centroid; returns its index."""
+        if self.k + 1 > self.m:
+            raise ValueError(f"K={self.k + 1} is larger than the number of points ({self.m})")
+        self._reset_to(np.vstack([self._centroids, self._point(xy)[None, :]]))
+        return self.k - 1
+
+    def remove_centroid(self, j: int) -> None:
+        j = self._check_index(j)
+        if self.k == 1:
+            raise ValueError("cannot remove the last centroid: K must be at least 1")
+        self._reset_to(np.delete(self._centroids, j, axis=0))
+
+
+# ----------------------------------------------------------------- helpers
+def voronoi_labels(grid_points: Any, centroids: Any, chunk: int = 65536) -> np.ndarray:
+    """Nearest centroid for every grid point, to shade the Voronoi regions.
+
+    Chunked so that a fine grid (say 500 x 500) with many centroids does not
+    build one huge distance matrix.
+    """
+    g = np.asarray(grid_points, dtype=np.float64)
+    c = np.asarray(centroids, dtype=np.float64)
+    if g.ndim != 2 or c.ndim != 2 or g.shape[1] != c.shape[1]:
+        raise ValueError(f"grid points {g.shape} and centroids {c.shape} must be (n, d) and (k, d)")
+    if c.shape[0] == 0:
+        raise ValueError("at least one centroid is needed")
+    origin = c.mean(axis=0)  # centring keeps the expansion accurate
+    cc = c - origin
+    c_sq = np.einsum("ij,ij->i", cc, cc)
+    out = np.empty(g.shape[0], dtype=np.intp)
+    for start in range(0, g.shape[0], chunk):
+        block = g[start : start + chunk] - origin
+        # ||x||^2 is the same for every centroid, so it does not change argmin.
+        dist = c_sq - 2.0 * (block @ cc.T)
+        out[start : start + chunk] = dist.argmin(axis=1)
+    return out
+
+
+def confusion_matrix(labels: Any, truth: Any, k: int, n_classes: int = 10) -> np.ndarray:
+    """(k, n_classes) int counts: row j, column c = points of cluster j whose
+    true digit is c. Points with a negative (unassigned) label are skipped."""
+    lab = np.asarray(labels).astype(np.int64, copy=False).ravel()
+    tru = np.asarray(truth).astype(np.int64, copy=False).ravel()
+    if lab.shape != tru.shape:
+        raise ValueError(f"labels ({lab.size}) and truth ({tru.size}) differ in length")
+    keep = lab >= 0
+    lab, tru = lab[keep], tru[keep]
+    if lab.size and lab.max() >= k:
+        raise ValueError(f"label {int(lab.max())} is out of range for K={k}")
+    if tru.size and (tru.min() < 0 or tru.max() >= n_classes):
+        raise ValueError(f"true classes must lie in 0..{n_classes - 1}")
+    flat = np.bincount(lab * n_classes + tru, minlength=k * n_classes)
+    return flat.reshape(k, n_classes)
+
+
+def _contingency(labels: Any, truth: Any) -> np.ndarray:
+    lab = np.asarray(labels).ravel()
+    tru = np.asarray(truth).ravel()
+    if lab.shape != tru.shape:
+        raise ValueError(f"labels ({lab.size}) and truth ({tru.size}) differ in length")
+    _, li = np.unique(lab, return_inverse=True)
+    _, ti = np.unique(tru, return_inverse=True)
+    n_l = int(li.max()) + 1 if li.size else 0
+    n_t = int(ti.max()) + 1 if ti.size else 0
+    return np.bincount(li * n_t + ti, minlength=n_l * n_t).reshape(n_l, n_t)
+
+
+def purity(labels: Any, truth: Any) -> float:
+    """Fraction of points whose cluster's majority digit is their own digit."""
+    table = _contingency(labels, truth)
+    n = table.sum()
+    if n == 0:
+        raise ValueError("purity of an empty labelling is undefined")
+    return float(table.max(axis=1).sum() / n)
+
+
+def _entropy(marginal: np.ndarray) -> float:
+    p = marginal[marginal > 0].astype(np.float64)
+    total = p.sum()
+    return float(-np.sum((p / total) * (np.log(p) - np.log(total))))
+
+
+def normalized_mutual_info(labels: Any, truth: Any) -> float:
+    """NMI(labels, truth) = I / ((H(labels) + H(truth)) / 2), the arithmetic
+    normalisation that is scikit-learn's default, with its conventions: 1.0
+    when both labellings are a single group, 0.0 when I = 0."""
+    table = _contingency(labels, truth)
+    n_l, n_t = table.shape
+    if (n_l == 1 and n_t == 1) or (n_l == 0 and n_t == 0):
+        return 1.0
+    if n_l == 1 or n_t == 1:
+        return 0.0
+    n = float(table.sum())
+    rows, cols = np.nonzero(table)
+    nij = table[rows, cols].astype(np.float64)
+    a = table.sum(axis=1).astype(np.float64)
+    b = table.sum(axis=0).astype(np.float64)
+    # I = sum p_ij log(p_ij / (p_i p_j)), written with counts as sklearn does.
+    terms = (nij / n) * (np.log(nij) - np.log(n) - np.log(a[rows] * b[cols]) + 2.0 * np.log(n))
+    terms = np.where(np.abs(terms) < np.finfo(np.float64).eps, 0.0, terms)
+    mi = max(float(terms.sum()), 0.0)
+    if mi == 0.0:
+        return 0.0
+    normalizer = (_entropy(a) + _entropy(b)) / 2.0
+    return float(mi / max(normalizer, np.finfo(np.float64).eps))
