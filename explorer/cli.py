@@ -176,12 +176,14 @@ def _silence_native_stderr() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The program's entry point; argv None means the real command line."""
     args = build_parser().parse_args(argv)
     from explorer.core import models
 
     if args.verbose or getattr(args, "train_verbose", False):
         models.VERBOSE_BACKEND = True
-    else:
+    elif argv is None:
+        # Only for a real process: a caller in-process (a test) keeps its stderr.
         _silence_native_stderr()
     if args.command == "train":
         return run_train(args)
