@@ -315,17 +315,16 @@ def encode(model: Autoencoder, x: np.ndarray, batch_size: int = 1024) -> np.ndar
 def predict(keras_model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Forward pass without `Model.predict`'s per-call set-up cost.
 
-    `predict` builds a data adapter and a progress bar on every call, which
-    costs tens of milliseconds; calling the model on a small batch directly is
-    what keeps the noise slider interactive.
+    `predict` builds a data adapter and a progress bar on every call (tens of
+    milliseconds); an eager `model(x)` call runs op by op (about 20 ms for ten
+    conv digits). `predict_on_batch` runs the compiled graph: about 3 ms,
+    which is what keeps the noise slider interactive.
     """
     if len(x) == 0:
         return np.zeros((0, *keras_model.output.shape[1:]), dtype=np.float32)
-    if len(x) <= batch_size:
-        return np.asarray(keras_model(x, training=False), dtype=np.float32)
-    parts = [np.asarray(keras_model(x[i:i + batch_size], training=False), dtype=np.float32)
+    parts = [np.asarray(keras_model.predict_on_batch(x[i:i + batch_size]), dtype=np.float32)
              for i in range(0, len(x), batch_size)]
-    return np.concatenate(parts)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def per_image_loss(x: np.ndarray, reconstruction: np.ndarray) -> np.ndarray:
