@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
+
+# Set by the start-up benchmark: print when the window has painted and when
+# the model is ready, then quit.
+STARTUP_REPORT_ENV = "AUTOENCODER_EXPLORER_STARTUP_REPORT"
 
 
 def make_app():
@@ -21,6 +27,27 @@ def run_gui(data_path: str | None = None) -> int:
     from explorer.ui.main_window import MainWindow
 
     window = MainWindow(data_path=data_path)
+    if os.environ.get(STARTUP_REPORT_ENV):
+        _report_startup(app, window)
     window.show()
     app.aboutToQuit.connect(lambda: window.session.shutdown(2500))
     return app.exec()
+
+
+def _report_startup(app, window) -> None:
+    """Print wall-clock stamps of the start-up milestones (for the benchmark)."""
+    from PySide6.QtCore import QTimer
+
+    original = window.first_paint_done
+
+    def painted() -> None:
+        print(f"painted {time.time():.4f}", flush=True)
+        original()
+
+    window.first_paint_done = painted
+
+    def ready() -> None:
+        print(f"model_ready {time.time():.4f}", flush=True)
+        QTimer.singleShot(0, window.close)
+
+    window.session.weights_changed.connect(ready)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox,
                                QTabWidget)
@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 class MainWindow(QMainWindow):
     """The whole program. `MainWindow()` builds it on the default dataset."""
+
+    first_painted = False  # a class default: Qt sends events during __init__
 
     def __init__(self, dataset: Dataset | None = None, data_path: str | None = None,
                  trained_dir=None, arch_id: str = "simple", start: bool = True):
@@ -44,8 +46,25 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.show_error(
                 f"{data_error}\n\nUsing {self.session.dataset.source} instead."))
         if start:
-            # After the first paint: TensorFlow's import must not delay the window.
-            QTimer.singleShot(0, self.session.start)
+            # TensorFlow's import (seconds, holding the GIL much of the time)
+            # starts only once the window has painted, so it never delays the
+            # window. A window nobody shows (tests) starts it after a moment.
+            QTimer.singleShot(300, self._start_if_hidden)
+            QTimer.singleShot(3000, self.session.start)  # safety net
+
+    def _start_if_hidden(self) -> None:
+        if not self.isVisible():
+            self.session.start()
+
+    def event(self, event) -> bool:  # noqa: D401 - Qt's name
+        if not self.first_painted and event.type() == QEvent.Type.Paint:
+            self.first_painted = True
+            QTimer.singleShot(0, self.first_paint_done)
+        return super().event(event)
+
+    def first_paint_done(self) -> None:
+        """The window is on screen: now load TensorFlow and the model."""
+        self.session.start()
 
     # ------------------------------------------------------------ building
     def _build_panels(self) -> None:
