@@ -289,11 +289,15 @@ def _make_callback_class():
         def on_train_batch_end(self, batch, logs=None):
             if self.stop_event.is_set():
                 raise _StopRequested
-            # Keras reports the epoch's running mean; the batch's own loss
-            # is what the thin per-batch curve should show.
+            # Keras reports the epoch's running mean, weighted by samples; the
+            # batch's own loss is what the thin per-batch curve should show.
+            # The last batch of an epoch is usually smaller, hence the weights.
             mean = float(logs["loss"])
             n = batch + 1
-            batch_loss = mean * n - self._prev_mean * (n - 1)
+            bs = self.config.batch_size
+            seen = min(n * bs, self.n_samples)
+            prev_seen = min((n - 1) * bs, self.n_samples)
+            batch_loss = (mean * seen - self._prev_mean * prev_seen) / max(seen - prev_seen, 1)
             self._prev_mean = mean
             if not math.isfinite(mean):
                 raise TrainingDiverged(

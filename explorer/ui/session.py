@@ -173,6 +173,7 @@ class Session(QObject):
         previous = self.metadata
 
         def job(state: JobState):
+            before = self._model
             if fresh or self._model is None:
                 self._model = models.build(config.arch_id)
             self.worker.set_training(True)
@@ -181,6 +182,10 @@ class Session(QObject):
                                         _SignalListener(self), control)
             finally:
                 self.worker.set_training(False)
+            if fresh and result.epochs_done == 0 and before is not None:
+                # Nothing was learnt: keep the weights the run replaced
+                # (pre-trained ones, say) rather than random new ones.
+                self._model = before
             meta = None
             if result.epochs_done:
                 meta = store.make_metadata(self._model, result, config, dataset.source)

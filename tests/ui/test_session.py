@@ -105,3 +105,18 @@ def test_missing_or_damaged_pretrained_file_falls_back_with_a_note(qtbot, tiny, 
         s.start()
     assert "fresh" in s.weights_note and "unusable" in s.weights_note
     assert s.shutdown(5000)
+
+
+def test_a_fresh_run_stopped_before_its_first_epoch_keeps_the_old_weights(session, qtbot):
+    before = []
+    session.submit("w", lambda s, m, d: [w.copy() for w in m.autoencoder.get_weights()],
+                   before.append)
+    qtbot.waitUntil(lambda: bool(before), timeout=5000)
+    session.batch_finished.connect(lambda p: session.stop_training())
+    with qtbot.waitSignal(session.training_ended, timeout=60000) as blocker:
+        session.train(training.TrainConfig("simple", epochs=5, batch_size=8), fresh=True)
+    assert blocker.args[0].status == "stopped" and blocker.args[0].epochs_done == 0
+    after = []
+    session.submit("w", lambda s, m, d: m.autoencoder.get_weights(), after.append)
+    qtbot.waitUntil(lambda: bool(after), timeout=5000)
+    assert all(np.array_equal(a, b) for a, b in zip(before[0], after[0]))
