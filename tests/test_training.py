@@ -147,3 +147,28 @@ def test_stop_wakes_a_paused_run(tiny):
     result = training.train(model, tiny, training.TrainConfig("simple", 3, 64),
                             mock.Mock(on_batch=on_batch), control)
     assert result.status == "stopped"
+
+
+def test_exact_bytes_round_trips_mnist_pixels_and_refuses_others(tiny):
+    as_bytes = training.exact_bytes(tiny.x_train)
+    assert as_bytes is not None and as_bytes.dtype == np.uint8
+    np.testing.assert_array_equal(as_bytes.astype(np.float32) / np.float32(255), tiny.x_train)
+    noisy = training.training_arrays(tiny, training.TrainConfig.for_arch("denoise", epochs=1))[0]
+    assert training.exact_bytes(noisy) is None
+
+
+def test_the_input_pipeline_feeds_exactly_the_training_arrays(tiny):
+    keras = models.import_keras()
+    config = training.TrainConfig.for_arch("denoise", epochs=1, batch_size=50)
+    x_in, target, val_in, val_target = training.training_arrays(tiny, config)
+    inputs = training._fit_inputs(keras, x_in, target, val_in, val_target, 50, seed=0)
+    if "y" in inputs:
+        pytest.skip("not the TensorFlow backend")
+    seen_in, seen_target = zip(*[(np.asarray(a), np.asarray(b)) for a, b in inputs["x"]])
+    seen_in, seen_target = np.concatenate(seen_in), np.concatenate(seen_target)
+    order = np.lexsort(target.reshape(len(target), -1).T)  # undo the shuffle
+    got = np.lexsort(seen_target.reshape(len(seen_target), -1).T)
+    np.testing.assert_array_equal(seen_target[got], target[order])
+    assert len(seen_in) == len(x_in)
+    vals = np.concatenate([np.asarray(b) for _, b in inputs["validation_data"]])
+    np.testing.assert_array_equal(vals, val_target)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGraphicsItem, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from explorer.core import training
@@ -24,7 +24,8 @@ from explorer.ui.formatting import (format_duration, format_learning_rate, forma
                                     run_label)
 from explorer.ui.session import Session
 
-REDRAW_INTERVAL_MS = 33  # ~30 frames per second at most
+REDRAW_INTERVAL_MS = 100  # 10 redraws a second: live to the eye, and the GUI thread
+# then takes under a tenth of a core from the training it shares two cores with
 PROGRESS_STEPS = 1000
 
 # The current run: the usual blue for training, orange for validation.
@@ -121,6 +122,10 @@ class TrainingPanel(QWidget):
             item.getAxis(axis).setPen(pg.mkPen(90, 90, 90))
             # "(x0.001)" with ticks at 300, 400... misreads a loss of 0.3.
             item.getAxis(axis).enableAutoSIPrefix(False)
+            # Replaying an axis' text picture took 7 ms a repaint, on the GUI
+            # thread, while training competes for the same two cores; as a
+            # cached pixmap it is redrawn only when its range changes.
+            item.getAxis(axis).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.legend = item.addLegend(offset=(-10, 10), labelTextColor="k",
                                      brush=pg.mkBrush(255, 255, 255, 210),
                                      pen=pg.mkPen(180, 180, 180))
@@ -237,7 +242,22 @@ class TrainingPanel(QWidget):
         self.speed_label.setText("starting...")
         self.losses_label.setText("")
         self._update_placeholder()
+        self._fix_x_range(config.epochs)
         self._redraw_timer.start()
+
+    def _fix_x_range(self, epochs: int) -> None:
+        """Span the whole run on x from the start: the curve grows across the
+        plot (showing how far along it is), and the x axis is not re-laid-out
+        and repainted with every batch."""
+        x_max = float(epochs)
+        for run in self.runs:
+            if run.batch_x:
+                x_max = max(x_max, run.batch_x[-1])
+            if run.epoch_x:
+                x_max = max(x_max, run.epoch_x[-1])
+        item = self.loss_plot.getPlotItem()
+        item.enableAutoRange(x=False)
+        item.setXRange(0, x_max, padding=0.02)
 
     def _on_batch(self, progress: training.BatchProgress) -> None:
         run = self._current or self._adopt_unknown_run()
@@ -260,6 +280,7 @@ class TrainingPanel(QWidget):
     def _on_training_ended(self, result: training.TrainResult) -> None:
         self._redraw()
         self._redraw_timer.stop()
+        self.loss_plot.getPlotItem().enableAutoRange(x=True)
         self._on_paused_changed(False)  # a run stopped while paused: count the pause
         self._t_end = time.monotonic()
         run = self._current
