@@ -51,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="autoencoder-explorer",
                      description="Train and explore the Keras MNIST autoencoders.")
     parser.add_argument("--data", metavar="PATH",
-                        help="MNIST as a Keras mnist.npz or a folder of IDX files "
-                             "(default: the Keras cache, else the embedded sample)")
+                        help="MNIST as a Keras mnist.npz, a folder of IDX files or a folder "
+                             "of PNG digit images (default: the Keras cache, else the "
+                             "embedded sample)")
     parser.add_argument("--verbose", action="store_true",
                         help="let TensorFlow's start-up log through")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -116,6 +117,7 @@ class _TerminalProgress:
 def run_train(args) -> int:
     from explorer.core import models, store, training
     from explorer.core.data import DatasetError, load_dataset
+    from explorer.core.image_folder import load_path
 
     data_path = args.train_data or args.data
     overrides = {k: v for k, v in dict(
@@ -129,7 +131,8 @@ def run_train(args) -> int:
         print(f"autoencoder-explorer: error: {exc}", file=sys.stderr)
         return 2
     try:
-        dataset = load_dataset(data_path)
+        # .npz, IDX folder or a folder of PNG digits, as File > Open dataset
+        dataset = load_path(data_path) if data_path else load_dataset(None)
     except DatasetError as exc:
         print(f"autoencoder-explorer: error: {exc}", file=sys.stderr)
         return 2

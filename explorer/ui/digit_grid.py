@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -121,6 +121,13 @@ class DigitGrid(QWidget):
         caption = QFont(self.font())
         caption.setPointSizeF(max(7.0, caption.pointSizeF() * 0.85))
         self._caption_font = caption
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        # Captions follow the widget's font (presentation mode scales it).
+        if event.type() == QEvent.Type.FontChange:
+            self._caption_font.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
+            self.update()
+        super().changeEvent(event)
 
     # --------------------------------------------------------------- content
     @property

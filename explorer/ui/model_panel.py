@@ -100,6 +100,7 @@ class ModelPanel(QWidget):
             optimizer=self.optimizer_combo.currentData(),
             learning_rate=float(self.learning_rate_spin.value()),
             noise=float(self.train_noise_spin.value()),
+            tensorboard_dir=getattr(self, "tensorboard_dir", None),  # set by the window's menu
         )
 
     def start_training(self) -> None:
