@@ -258,6 +258,32 @@ class TrainingPanel(QWidget):
         item = self.loss_plot.getPlotItem()
         item.enableAutoRange(x=False)
         item.setXRange(0, x_max, padding=0.02)
+        if not self.log_scale_check.isChecked():
+            # y is managed by _follow_y too: pyqtgraph's auto-range moves it
+            # with every batch, and each move repaints the axis text (7 ms of
+            # GUI thread, holding the GIL the training thread needs).
+            item.enableAutoRange(y=False)
+
+    def _follow_y(self, run: RunCurves, refit: bool = False) -> None:
+        """Keep the current run's losses in view, moving the y range rarely.
+
+        The range grows (with a margin, so a slowly falling loss does not move
+        it batch after batch) when a point leaves it, and refits at each
+        epoch's end. Log scale keeps pyqtgraph's auto-range.
+        """
+        item = self.loss_plot.getPlotItem()
+        if self.log_scale_check.isChecked() or not run.batch_y and not run.train_y:
+            return
+        values = np.asarray(run.batch_y + run.train_y + run.val_y, dtype=float)
+        values = values[np.isfinite(values)]
+        if not values.size:
+            return
+        lo, hi = float(values.min()), float(values.max())
+        (view_lo, view_hi) = item.getViewBox().viewRange()[1]
+        if refit or lo < view_lo or hi > view_hi:
+            span = max(hi - lo, 1e-6)
+            margin = 0.05 * span if refit else 0.25 * span
+            item.setYRange(max(lo - margin, 0.0), hi + 0.05 * span, padding=0)
 
     def _on_batch(self, progress: training.BatchProgress) -> None:
         run = self._current or self._adopt_unknown_run()
@@ -273,6 +299,7 @@ class TrainingPanel(QWidget):
         run.val_y.append(np.nan if result.val_loss is None else result.val_loss)
         self._epochs_done = result.epoch
         self._draw_epochs(run)
+        self._follow_y(run, refit=True)
         val = format_loss(result.val_loss)
         self.losses_label.setText(f"epoch {result.epoch}: train {format_loss(result.train_loss)}"
                                   f" · validation {val}")
@@ -280,7 +307,7 @@ class TrainingPanel(QWidget):
     def _on_training_ended(self, result: training.TrainResult) -> None:
         self._redraw()
         self._redraw_timer.stop()
-        self.loss_plot.getPlotItem().enableAutoRange(x=True)
+        self.loss_plot.getPlotItem().enableAutoRange()
         self._on_paused_changed(False)  # a run stopped while paused: count the pause
         self._t_end = time.monotonic()
         run = self._current
@@ -330,6 +357,7 @@ class TrainingPanel(QWidget):
         run = self._current
         run.items["batch"].setData(np.asarray(run.batch_x, dtype=float),
                                    np.asarray(run.batch_y, dtype=float))
+        self._follow_y(run)
         p = self._last_batch
         if p is None:
             return
@@ -402,6 +430,8 @@ class TrainingPanel(QWidget):
 
     def _on_log_scale(self, on: bool) -> None:
         self.loss_plot.getPlotItem().setLogMode(y=on)
+        if on:
+            self.loss_plot.getPlotItem().enableAutoRange(y=True)
         self.loss_plot.getPlotItem().enableAutoRange()
         self._update_placeholder()  # an empty plot keeps its centred hint
 

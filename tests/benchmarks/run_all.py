@@ -1,0 +1,102 @@
+"""Run every benchmark and print one table (and the JSON of each).
+
+    python tests/benchmarks/run_all.py            # full pass (about 10 minutes)
+    python tests/benchmarks/run_all.py --quick    # a short pass
+    python tests/benchmarks/run_all.py --only startup memory
+
+Each benchmark compares the two sides of its target within one run,
+alternating and repeating, so the figures are ratios or percentiles that
+survive a shared, noisy machine better than absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+BENCHMARKS = [
+    # (name, module, what the figure is)
+    ("startup", "bench_startup", "window painted / import tensorflow"),
+    ("training", "bench_training", "app / bare model.fit samples/s"),
+    ("responsiveness", "bench_responsiveness", "10 ms GUI timer lateness, conv training"),
+    ("kmeans", "bench_kmeans", "one assign+update / sklearn Lloyd iteration"),
+    ("kmeans_redraw", "bench_kmeans_redraw", "redraw 10,000 points + Voronoi"),
+    ("slider", "bench_slider", "noise slider to repaint, conv"),
+    ("memory", "bench_memory", "peak RSS, 70,000 digits + 1 epoch"),
+]
+
+
+def _figure(name: str, r: dict) -> str:
+    if name == "startup":
+        return (f"{r['window_painted_s']:.2f} s / {r['import_tensorflow_s']:.2f} s = "
+                f"{r['ratio']:.2f} (model ready {r['model_ready_s']:.2f} s)")
+    if name == "training":
+        return "; ".join(f"{a} {row['app_samples_per_s']:,} / {row['bare_samples_per_s']:,} = "
+                         f"{row['ratio']:.2f}" for a, row in r["rows"].items())
+    if name == "responsiveness":
+        return f"p99 {r['p99_late_ms']:.1f} ms, max {r['max_late_ms']:.1f} ms"
+    if name == "kmeans":
+        return (f"{r['ours_ms']:.3f} ms vs fit {r['sklearn_fit_ms']:.3f} ms = {r['ratio']:.2f} "
+                f"(vs bare Lloyd iteration {r.get('ratio_vs_lloyd_iter', float('nan')):.2f})")
+    if name in ("kmeans_redraw", "slider"):
+        return f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms"
+    if name == "memory":
+        return f"{r['peak_mb']:,} MB ({r['digits']:,} digits)"
+    return json.dumps(r)
+
+
+def _run_one(module_name: str, quick: bool) -> dict:
+    """Each benchmark in its own interpreter: Qt and TensorFlow state never leak across."""
+    import subprocess
+
+    code = (f"import json, sys; sys.path[:0] = [{str(HERE)!r}, {str(HERE.parents[1])!r}]; "
+            f"import {module_name} as m; print(json.dumps(m.run({quick!r})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=3600, cwd=HERE.parents[1])
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else
+                           f"exit code {out.returncode}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", nargs="*", help="names: " + ", ".join(b[0] for b in BENCHMARKS))
+    args = parser.parse_args()
+    chosen = [b for b in BENCHMARKS if not args.only or b[0] in args.only]
+    results = {}
+    for name, module, _ in chosen:
+        t0 = time.perf_counter()
+        try:
+            results[name] = _run_one(module, args.quick)
+        except Exception as exc:  # one broken benchmark must not hide the others
+            results[name] = {"error": str(exc), "met": False}
+        results[name]["seconds"] = round(time.perf_counter() - t0, 1)
+        print(json.dumps({name: results[name]}), flush=True)
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python "
+               f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    print(f"\nMachine: {machine}{' (quick pass)' if args.quick else ''}\n")
+    print("| benchmark | target | measured | met |")
+    print("| --- | --- | --- | --- |")
+    for name, module, _ in chosen:
+        r = results[name]
+        figure = r["error"] if "error" in r else _figure(name, r)
+        target = r.get("target", "")
+        print(f"| {name} | {target} | {figure} | {'yes' if r.get('met') else 'NO'} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
