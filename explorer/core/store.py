@@ -84,8 +84,8 @@ def make_metadata(model: models.Autoencoder, result, config, data_source: str) -
     )
 
 
-def _atomic_write(target: Path, write) -> None:
-    """Call write(tmp_path), then move tmp over target in one step."""
+def _write_temp(target: Path, write) -> Path:
+    """Call write(tmp_path) for a temporary file beside target, flushed to disk."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -97,9 +97,19 @@ def _atomic_write(target: Path, write) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def _atomic_write(target: Path, write) -> None:
+    """Call write(tmp_path), then move tmp over target in one step."""
+    tmp = _write_temp(target, write)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -119,10 +129,22 @@ def save(model: models.Autoencoder, metadata: Metadata,
             finally:
                 named.unlink(missing_ok=True)
 
-        _atomic_write(target, write_weights)
         text = json.dumps(asdict(metadata), indent=2)
-        _atomic_write(metadata_path(model.arch_id, folder),
-                      lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        # Both files are complete on disk before either replaces its old self,
+        # so a kill mid-save leaves the old pair or the new pair: never new
+        # weights described by the old metadata (but for the instant between
+        # the two renames).
+        weights_tmp = _write_temp(target, write_weights)
+        try:
+            meta_tmp = _write_temp(metadata_path(model.arch_id, folder),
+                                   lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            try:
+                os.replace(weights_tmp, target)
+                os.replace(meta_tmp, metadata_path(model.arch_id, folder))
+            finally:
+                meta_tmp.unlink(missing_ok=True)
+        finally:
+            weights_tmp.unlink(missing_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot save the weights into {folder}: {exc.strerror or exc}. "
                          f"Choose a folder you can write to.") from exc
@@ -144,15 +166,47 @@ def load_metadata(arch_id: str, folder: str | os.PathLike | None = None) -> Meta
         raise StoreError(f"{path}: missing field(s) {', '.join(missing)}")
     if raw["arch_id"] != arch_id:
         raise StoreError(f"{path}: metadata is for {raw['arch_id']!r}, not {arch_id!r}")
-    known = Metadata.__dataclass_fields__
-    values = {k: raw.get(k) for k in known}
-    values.update(learning_rate=float(raw.get("learning_rate") or 0.0),
-                  batch_size=int(raw.get("batch_size") or 0),
-                  noise=float(raw.get("noise") or 0.0),
-                  data_source=str(raw.get("data_source") or "unknown data"),
-                  date=str(raw.get("date") or ""),
-                  history=tuple(tuple(h) for h in raw.get("history") or ()))
-    return Metadata(**values)
+    # A hand-edited file must fail here, as a StoreError the session turns
+    # into a note, not later as a ValueError in a summary or a plot.
+    def value(key: str, cast, default=None, want: str = "a number"):
+        v = raw.get(key)
+        if v is None or v == "":
+            return default
+        try:
+            if isinstance(v, (bool, list, dict)):
+                raise TypeError
+            return cast(v)
+        except (TypeError, ValueError, OverflowError):
+            raise StoreError(f"{path}: field {key!r} should be {want}, got {v!r}") from None
+
+    def history_pair(h) -> tuple[float | None, float | None]:
+        if not isinstance(h, (list, tuple)) or len(h) != 2:
+            raise StoreError(f"{path}: each 'history' entry should be [train_loss, val_loss], "
+                             f"got {h!r}")
+        return tuple(None if v is None else _loss(v, path) for v in h)
+
+    history = raw.get("history") or ()
+    if not isinstance(history, (list, tuple)):
+        raise StoreError(f"{path}: field 'history' should be a list, got {history!r}")
+    return Metadata(
+        arch_id=arch_id,
+        keras_version=str(raw["keras_version"]),
+        optimizer=str(raw["optimizer"]),
+        learning_rate=value("learning_rate", float, 0.0),
+        epochs=value("epochs", int, 0, "a whole number"),
+        batch_size=value("batch_size", int, 0, "a whole number"),
+        noise=value("noise", float, 0.0),
+        train_loss=value("train_loss", float),
+        val_loss=value("val_loss", float),
+        data_source=str(raw.get("data_source") or "unknown data"),
+        date=str(raw.get("date") or ""),
+        history=tuple(history_pair(h) for h in history))
+
+
+def _loss(v, path: Path) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise StoreError(f"{path}: 'history' holds {v!r} where a loss should be")
+    return float(v)
 
 
 def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> None:

@@ -198,6 +198,8 @@ def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
         callbacks.append(keras.callbacks.TensorBoard(log_dir=config.tensorboard_dir))
     inputs = _fit_inputs(keras, x_in, x_target, val_in if has_val else None, val_target,
                          config.batch_size, config.seed)
+    if stop_event.is_set():  # asked before the run began: not even one step
+        return TrainResult("stopped", 0)
     try:
         model.autoencoder.fit(
             **inputs,
@@ -261,7 +263,10 @@ def _fit_inputs(keras, x_in, x_target, val_in, val_target, batch_size: int, seed
     val = None
     if val_in is not None:
         val = pipeline(val_in, val_target, max(batch_size, VALIDATION_BATCH), False)
-    return dict(x=pipeline(x_in, x_target, batch_size, True), validation_data=val)
+    # shuffle=False: the pipeline shuffles itself; fit's default True only
+    # prints a UserWarning on every run (the terminal of a live demo).
+    return dict(x=pipeline(x_in, x_target, batch_size, True), validation_data=val,
+                shuffle=False)
 
 
 def exact_bytes(x: np.ndarray, chunk: int = 4096) -> np.ndarray | None:
@@ -349,6 +354,12 @@ def _make_callback_class():
             self._prev_mean = 0.0
             self._t_epoch = time.perf_counter()
 
+        def on_train_batch_begin(self, batch, logs=None):
+            # A stop asked for before a step (the first one traces the graph:
+            # seconds, and nothing can interrupt it) must not start that step.
+            if self.stop_event.is_set():
+                raise _StopRequested
+
         def on_train_batch_end(self, batch, logs=None):
             if self.stop_event.is_set():
                 raise _StopRequested
@@ -379,6 +390,10 @@ def _make_callback_class():
             self._serve_requests()
             self._wait_while_paused()
             if self.stop_event.is_set():
+                raise _StopRequested
+
+        def on_test_begin(self, logs=None):
+            if self.stop_event.is_set():  # no validation pass (and trace) after a stop
                 raise _StopRequested
 
         def on_test_batch_end(self, batch, logs=None):
