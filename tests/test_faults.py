@@ -107,9 +107,6 @@ def test_closing_the_window_at_a_random_moment_of_a_run_exits_cleanly(seed):
     assert r["exit_s"] < EXIT_WITHIN_S, f"{r['exit_s']:.1f} s to exit; {report}"
 
 
-@pytest.mark.xfail(reason="workers.ModelWorker.shutdown gives up after 2.5 s and the "
-                          "QThread, still importing TensorFlow, is destroyed running: "
-                          "SIGABRT. See the issue-8 report for the patch.", strict=False)
 @pytest.mark.parametrize("seed", range(1))
 def test_closing_the_window_while_tensorflow_loads_exits_cleanly(seed):
     """The import cannot be interrupted: the exit must wait for it, not abort."""
@@ -122,9 +119,6 @@ def test_closing_the_window_while_tensorflow_loads_exits_cleanly(seed):
     assert r["exit_s"] is not None and r["exit_s"] < EXIT_WITHIN_S, report
 
 
-@pytest.mark.xfail(reason="workers.ModelWorker.shutdown drops every pending job, a Save "
-                          "the user asked for included. See the issue-8 report for the "
-                          "patch.", strict=True)
 def test_a_save_asked_for_just_before_the_close_still_happens(qtbot, tiny, tmp_path,
                                                               monkeypatch):
     """Save, then close at once while the model thread is busy (a mean loss

@@ -210,7 +210,9 @@ class MainWindow(QMainWindow):
         self.data_label.setObjectName("data_source_label")
         self.weights_label = QLabel(self.session.weights_note)
         self.weights_label.setObjectName("weights_label")
-        status.addPermanentWidget(self.weights_label, 1)
+        # A normal (not permanent) widget: temporary messages ("Saved ...",
+        # the first line of an error) replace it for their few seconds.
+        status.addWidget(self.weights_label, 1)
         status.addPermanentWidget(self.data_label)
         self._show_dataset()
         self.session.dataset_changed.connect(self._show_dataset)
@@ -316,6 +318,10 @@ class MainWindow(QMainWindow):
             stop = getattr(panel, "stop_animation", None)
             if stop:
                 stop()
+        # Gone from the screen at once: what follows may wait for a step that
+        # cannot be interrupted (TensorFlow's import), which must not look
+        # like a frozen window.
+        self.hide()
         if not self.session.shutdown(2500):
             log.warning("the model thread did not stop in time")
         super().closeEvent(event)

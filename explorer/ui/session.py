@@ -238,12 +238,19 @@ class Session(QObject):
                 note = f"fresh, untrained weights (no pre-trained file {weights.name})"
             else:
                 try:
-                    meta = store.load(model, self.trained_dir)
-                    note = "pre-trained: " + meta.summary()
+                    store.load_weights(model, weights)
                 except store.StoreError as exc:
                     model = models.build(arch_id)
                     note = f"fresh, untrained weights: the pre-trained file was unusable ({exc})"
                     log.warning("%s", exc)
+                else:
+                    # Good weights are kept even when only their description is broken.
+                    try:
+                        meta = store.load_metadata(arch_id, self.trained_dir)
+                        note = "pre-trained: " + meta.summary()
+                    except store.StoreError as exc:
+                        note = f"pre-trained weights from {weights.name} (their metadata: {exc})"
+                        log.warning("%s", exc)
         self._model = model
         return arch_id, meta, note
 

@@ -31,6 +31,12 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 log = logging.getLogger(__name__)
 
 _threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+# Keys of jobs that still run when the window closes: a save the user asked for.
+KEEP_ON_SHUTDOWN = frozenset({"weights-io"})
+# How long a close waits, at most, for a step that cannot be interrupted
+# (TensorFlow's import, a graph being traced) before giving the thread up.
+STRAGGLER_WAIT_MS = 60_000
+_abandoned: list[QThread] = []  # never destroyed while running: that aborts
 
 
 def running_threads() -> list[QThread]:
@@ -144,13 +150,29 @@ class ModelWorker(QObject):
                 self._callbacks.pop(job.token, None)
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
-        """Stop the thread after the running job; True if it ended in time."""
+        """Stop the thread after the running job (and any pending save); True if it ended.
+
+        A stop takes effect between batches, but TensorFlow's import and the
+        tracing of a graph cannot be interrupted and take seconds on a busy
+        machine. A QThread destroyed while it runs aborts the whole process
+        ("QThread: Destroyed while thread is still running"), so after
+        `timeout_ms` this keeps waiting, up to STRAGGLER_WAIT_MS.
+        """
         with self._lock:
-            self._pending.clear()
-            self._callbacks.clear()
+            for key in list(self._pending):
+                if key not in KEEP_ON_SHUTDOWN:
+                    del self._pending[key]
+            self._callbacks.clear()  # no answer reaches a window that is going
         self._queue.put(None)
         self._thread.quit()
-        return self._thread.wait(timeout_ms)
+        if self._thread.wait(timeout_ms):
+            return True
+        log.warning("the model thread is finishing a step that cannot be interrupted; "
+                    "waiting for it")
+        if self._thread.wait(STRAGGLER_WAIT_MS):
+            return True
+        _abandoned.append(self._thread)
+        return False
 
     @Slot(int, object)
     def _dispatch_result(self, token: int, result: Any) -> None:

@@ -321,10 +321,10 @@ def test_broken_metadata_in_trained_falls_back_with_a_note(qtbot, tiny, tmp_path
     try:
         with qtbot.waitSignal(session.backend_ready, timeout=TIMEOUT):
             session.start()
-        # Fresh weights today; keeping the good weights file with this note
-        # would pass too (see the issue-8 report).
+        # The good weights file is kept; the note says what is wrong with
+        # its description.
         note = session.weights_note
-        assert "unusable" in note and "simple.json" in note and why in note, note
+        assert "pre-trained weights" in note and "simple.json" in note and why in note, note
         assert session.metadata is None and session.is_ready and not session.is_busy
         assert snapshot(trained) == before, "the broken files were changed"
     finally:
