@@ -113,22 +113,31 @@ def _atomic_write(target: Path, write) -> None:
         raise
 
 
+def _keras_writer(save_to, ending: str):
+    """A write(tmp) for _write_temp around a Keras save that insists on its ending.
+
+    Keras refuses file names without ".weights.h5" / ".keras", so it writes a
+    sibling with that ending (same folder, so the final rename stays atomic),
+    which then takes the temporary file's place.
+    """
+    def write(tmp: Path) -> None:
+        named = tmp.with_name(tmp.name[:-len(".tmp")] + ending)
+        try:
+            save_to(str(named))
+            os.replace(named, tmp)
+        finally:
+            named.unlink(missing_ok=True)
+
+    return write
+
+
 def save(model: models.Autoencoder, metadata: Metadata,
          folder: str | os.PathLike | None = None) -> Path:
     """Write `<arch>.weights.h5` and `<arch>.json` into `folder`, atomically."""
     folder = Path(folder or TRAINED_DIR)
     target = weights_path(model.arch_id, folder)
     try:
-        # Keras insists on the ".weights.h5" ending, so the temporary file
-        # carries it too; it lives in the same folder so os.replace is atomic.
-        def write_weights(tmp: Path) -> None:
-            named = tmp.with_name(tmp.name[:-len(".tmp")] + ".weights.h5")
-            try:
-                model.autoencoder.save_weights(str(named))
-                os.replace(named, tmp)
-            finally:
-                named.unlink(missing_ok=True)
-
+        write_weights = _keras_writer(model.autoencoder.save_weights, ".weights.h5")
         text = json.dumps(asdict(metadata), indent=2)
         # Both files are complete on disk before either replaces its old self,
         # so a kill mid-save leaves the old pair or the new pair: never new
@@ -245,16 +254,8 @@ def export_keras(model: models.Autoencoder, path: str | os.PathLike) -> Path:
     if path.suffix != ".keras":
         path = path.with_suffix(".keras")
 
-    def write(tmp: Path) -> None:
-        named = tmp.with_name(tmp.name[:-len(".tmp")] + ".keras")
-        try:
-            model.autoencoder.save(str(named))
-            os.replace(named, tmp)
-        finally:
-            named.unlink(missing_ok=True)
-
     try:
-        _atomic_write(path, write)
+        _atomic_write(path, _keras_writer(model.autoencoder.save, ".keras"))
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path
