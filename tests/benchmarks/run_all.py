@@ -12,7 +12,6 @@ survive a shared, noisy machine better than absolute times.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform

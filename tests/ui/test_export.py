@@ -7,24 +7,18 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QMessageBox
 
 from explorer.core import models
-from explorer.ui.main_window import MainWindow
 
 TIMEOUT = 60000
 
 
 @pytest.fixture
-def window(qtbot, tiny, tmp_path, monkeypatch):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(dataset=tiny, trained_dir=tmp_path / "no-weights", settings=settings)
-    qtbot.addWidget(w)
-    w.resize(780, 560)
-    with qtbot.waitSignal(w.session.backend_ready, timeout=TIMEOUT):
-        w.show()
+def window(window, tmp_path, monkeypatch):
+    """The shared window, with its export dialog answered from `next_export_name`."""
+    w = window
     asked = []
 
     def ask(title, default_name, file_filter):
@@ -33,8 +27,7 @@ def window(qtbot, tiny, tmp_path, monkeypatch):
 
     monkeypatch.setattr(w.exporter, "_ask_path", ask)
     w.asked = asked
-    yield w
-    w.close()
+    return w
 
 
 def trigger(window, name: str) -> None:

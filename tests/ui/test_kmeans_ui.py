@@ -11,16 +11,8 @@ from explorer.ui.derivation import ASSIGN_BACKGROUND, UPDATE_BACKGROUND, Derivat
 from explorer.ui.formatting import format_loss
 from explorer.ui.kmeans_panel import KMeansPanel
 from explorer.ui.kmeans_plot import UNASSIGNED
-from explorer.ui.session import Session
 
 TIMEOUT = 60000
-
-
-@pytest.fixture
-def session(qtbot, tiny, tmp_path):
-    s = Session(dataset=tiny, trained_dir=tmp_path)
-    yield s
-    assert s.shutdown(5000)
 
 
 @pytest.fixture

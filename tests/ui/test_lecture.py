@@ -6,27 +6,14 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence, QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QPushButton
 
 from explorer.core import download
 from explorer.core.data import Dataset
-from explorer.ui.main_window import MainWindow
 
 TIMEOUT = 60000
-
-
-@pytest.fixture
-def window(qtbot, tiny, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(dataset=tiny, trained_dir=tmp_path / "no-weights", settings=settings)
-    qtbot.addWidget(w)
-    w.resize(780, 560)
-    with qtbot.waitSignal(w.session.backend_ready, timeout=TIMEOUT):
-        w.show()
-    yield w
-    w.close()
 
 
 def error_text(window) -> str:

@@ -27,13 +27,6 @@ def make_panels(qtbot, session):
 
 
 @pytest.fixture
-def session(qtbot, tiny, tmp_path):
-    s = Session(dataset=tiny, trained_dir=tmp_path)
-    yield s
-    assert s.shutdown(5000)
-
-
-@pytest.fixture
 def ready(qtbot, session):
     """A started session with both panels, built before the backend was ready."""
     model_panel, training_panel = make_panels(qtbot, session)
