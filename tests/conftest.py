@@ -38,3 +38,16 @@ def no_leaked_qthreads(request):
             thread.quit()
             thread.wait(5000)
         pytest.fail(f"test left {len(running)} QThread(s) running: {running}")
+    # Destroy this test's dead windows now, while none of its threads runs.
+    # Left to the garbage collector, a window's C++ destructor may run during
+    # a later test while that test's model thread emits a signal: both then
+    # wait on Qt's pooled signal-slot mutex and the GIL, in opposite order,
+    # and the run hangs (seen once in test_lecture).
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    gc.collect()
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
