@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import json
 import pickle
-import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -22,23 +21,12 @@ import pytest
 
 from explorer import cli
 from explorer.core import store
+from mnist_files import digits, idx_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 # ------------------------------------------------------------------ builders
-def idx_bytes(arr: np.ndarray) -> bytes:
-    arr = np.asarray(arr, dtype=np.uint8)
-    return (struct.pack(">BBBB", 0, 0, 8, arr.ndim) + struct.pack(f">{arr.ndim}I", *arr.shape)
-            + arr.tobytes())
-
-
-def digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return (rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
-            (np.arange(n) % 10).astype(np.uint8))
-
-
 def idx_folder(folder: Path, **replace: bytes) -> Path:
     """The two t10k files, gzipped; `replace` swaps a file's bytes by role."""
     folder.mkdir(parents=True)

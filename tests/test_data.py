@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import logging
 import shutil
-import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from explorer.core import data
 from explorer.core.data import Dataset, DatasetError, add_noise, load_dataset, one_of_each_class
+from mnist_files import digits as small, idx_bytes
 
 # ---------------------------------------------------------------- helpers
 
@@ -32,17 +32,6 @@ class Canary:
 
     def __reduce__(self):
         return (_tripwire, ())
-
-
-def idx_bytes(arr: np.ndarray) -> bytes:
-    arr = np.asarray(arr, dtype=np.uint8)
-    return (struct.pack(">BBBB", 0, 0, 8, arr.ndim) + struct.pack(f">{arr.ndim}I", *arr.shape)
-            + arr.tobytes())
-
-
-def small(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), (np.arange(n) % 10).astype(np.uint8)
 
 
 def write_idx_folder(folder: Path, gz: bool, train: bool = True, n_train: int = 30,

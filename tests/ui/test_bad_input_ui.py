@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -24,24 +23,13 @@ from explorer.core.data import Dataset
 from explorer.ui import workers
 from explorer.ui.main_window import MainWindow
 from explorer.ui.session import Session
+from mnist_files import digits, idx_bytes
 
 TIMEOUT = 60000
 TRAINED = Path(__file__).resolve().parents[2] / "trained"
 
 
 # ------------------------------------------------------------------ helpers
-def idx_bytes(arr: np.ndarray) -> bytes:
-    arr = np.asarray(arr, dtype=np.uint8)
-    return (struct.pack(">BBBB", 0, 0, 8, arr.ndim) + struct.pack(f">{arr.ndim}I", *arr.shape)
-            + arr.tobytes())
-
-
-def digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return (rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
-            (np.arange(n) % 10).astype(np.uint8))
-
-
 def idx_folder(folder: Path, images: bytes | None = None, labels: bytes | None = None) -> Path:
     folder.mkdir(parents=True)
     x, y = digits(20)
