@@ -6,6 +6,8 @@ before TensorFlow is imported); `build(arch_id)` makes the Keras models.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -102,7 +104,7 @@ def import_keras():
     global _keras
     if _keras is not None:
         return _keras
-    with _quiet_stderr(not VERBOSE_BACKEND):
+    with _quiet_stderr(not VERBOSE_BACKEND), _frozen_afterwards():
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import keras
 
@@ -115,6 +117,29 @@ def import_keras():
 
 
 _keras = None
+
+
+@contextlib.contextmanager
+def _frozen_afterwards():
+    """Run the block without cyclic garbage collection, then freeze the heap.
+
+    TensorFlow and Keras leave over half a million long-lived Python objects.
+    Python's full (generation-2) collection walks all of them, holding the
+    GIL for 0.2-0.3 s, and it falls wherever an allocation happens to
+    trigger it: during training that froze the window
+    (the worst GUI stall, at the first validation trace, was one such
+    collection). An import makes modules, not garbage, so nothing is lost by
+    not collecting during it; `gc.freeze` then moves everything that exists
+    into the permanent generation, which later collections skip.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 class _quiet_stderr:
