@@ -29,6 +29,31 @@ def test_build_shapes_and_shared_layers(arch, code_shape, params):
     via_decoder = models.to_images(models.predict(m.decoder, codes))
     np.testing.assert_allclose(via_decoder, models.reconstruct(m, x), atol=1e-5)
     assert models.reconstruct(m, x).shape == (3, 28, 28)
+    # The viewer is the autoencoder, with its code as a second output.
+    via_autoencoder = models.predict(m.autoencoder, models.to_model_input(arch, x))
+    np.testing.assert_allclose(models.to_images(via_autoencoder), models.reconstruct(m, x),
+                               atol=1e-6)
+    both = models.encode_and_reconstruct(m, x)
+    np.testing.assert_allclose(both[0], codes, atol=1e-6)
+    np.testing.assert_allclose(both[1], models.reconstruct(m, x), atol=1e-6)
+
+
+def test_viewing_graph_survives_each_training_runs_compile():
+    """Compile drops a model's traced predict graph; the viewer is never compiled.
+
+    Otherwise the first reconstructions asked for during every run retrace the
+    graph on the training thread (0.2 s for conv, inside the run).
+    """
+    m = models.build("conv")
+    x = np.zeros((10, 28, 28), np.float32)
+    models.encode_and_reconstruct(m, x)
+    traced = m.viewer.predict_function
+    assert traced is not None
+    models.compile_model(m, "adam")
+    assert m.autoencoder.predict_function is None
+    assert m.viewer.predict_function is traced
+    models.encode_and_reconstruct(m, x)
+    assert m.viewer.predict_function is traced
 
 
 def test_conv_keeps_the_seeds_unpadded_convolution():

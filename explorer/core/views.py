@@ -112,8 +112,7 @@ def compute_view(model: models.Autoencoder, dataset: Dataset, indices: np.ndarra
     originals = np.asarray(dataset.x_test[indices], dtype=np.float32)
     noisy = noisy_digits(originals, noise, noise_seed)
     model_input = originals if noisy is None else noisy
-    reconstructions = models.reconstruct(model, model_input)
-    codes = models.encode(model, model_input)
+    codes, reconstructions = models.encode_and_reconstruct(model, model_input)
     return ReconView(
         arch_id=model.arch_id, indices=indices,
         labels=np.asarray(dataset.y_test[indices], dtype=np.int64),

@@ -173,19 +173,24 @@ class Session(QObject):
         previous = self.metadata
 
         def job(state: JobState):
-            before = self._model
-            if fresh or self._model is None:
+            replaced = None
+            if self._model is None:
                 self._model = models.build(config.arch_id)
+            elif fresh:
+                # New weights in the same model, not a new model: its traced
+                # viewing graph is kept (retracing it mid-run cost 0.15 s).
+                replaced = self._model.autoencoder.get_weights()
+                models.reinitialize(self._model)
             self.worker.set_training(True)
             try:
                 result = training.train(self._model, dataset, config,
                                         _SignalListener(self), control)
             finally:
                 self.worker.set_training(False)
-            if fresh and result.epochs_done == 0 and before is not None:
+            if replaced is not None and result.epochs_done == 0:
                 # Nothing was learnt: keep the weights the run replaced
                 # (pre-trained ones, say) rather than random new ones.
-                self._model = before
+                self._model.autoencoder.set_weights(replaced)
             meta = None
             if result.epochs_done:
                 meta = store.make_metadata(self._model, result, config, dataset.source)

@@ -120,3 +120,23 @@ def test_a_fresh_run_stopped_before_its_first_epoch_keeps_the_old_weights(sessio
     session.submit("w", lambda s, m, d: m.autoencoder.get_weights(), after.append)
     qtbot.waitUntil(lambda: bool(after), timeout=5000)
     assert all(np.array_equal(a, b) for a, b in zip(before[0], after[0]))
+
+
+def test_a_fresh_run_draws_new_weights_into_the_same_model(session, qtbot):
+    """Fresh weights, but the model (and its traced viewing graph) is kept."""
+    seen = []
+
+    def snapshot(s, m, d):
+        models.reconstruct(m, d.x_test[:3])  # traces the viewer's graph
+        return m, m.viewer.predict_function, [w.copy() for w in m.autoencoder.get_weights()]
+
+    session.submit("w", snapshot, seen.append)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    with qtbot.waitSignal(session.training_ended, timeout=60000) as blocker:
+        session.train(training.TrainConfig("simple", epochs=1, batch_size=32), fresh=True)
+    assert blocker.args[0].status == "finished"
+    session.submit("w", snapshot, seen.append)
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    (model_a, graph_a, weights_a), (model_b, graph_b, weights_b) = seen
+    assert model_b is model_a and graph_b is graph_a
+    assert not any(np.array_equal(a, b) for a, b in zip(weights_a, weights_b) if a.ndim == 2)
