@@ -267,9 +267,11 @@ class TrainingPanel(QWidget):
     def _follow_y(self, run: RunCurves, refit: bool = False) -> None:
         """Keep the current run's losses in view, moving the y range rarely.
 
-        The range grows (with a margin, so a slowly falling loss does not move
-        it batch after batch) when a point leaves it, and refits at each
-        epoch's end. Log scale keeps pyqtgraph's auto-range.
+        The range grows when a point leaves it, with room below for a
+        falling loss, so it does not move batch after batch; at an epoch's end
+        (`refit`) it shrinks only if the losses fill under half of it. Each
+        move repaints the axis on the GUI thread. Log scale keeps pyqtgraph's
+        auto-range.
         """
         item = self.loss_plot.getPlotItem()
         if self.log_scale_check.isChecked() or not run.batch_y and not run.train_y:
@@ -280,10 +282,11 @@ class TrainingPanel(QWidget):
             return
         lo, hi = float(values.min()), float(values.max())
         (view_lo, view_hi) = item.getViewBox().viewRange()[1]
-        if refit or lo < view_lo or hi > view_hi:
-            span = max(hi - lo, 1e-6)
-            margin = 0.05 * span if refit else 0.25 * span
-            item.setYRange(max(lo - margin, 0.0), hi + 0.05 * span, padding=0)
+        span = max(hi - lo, 1e-6)
+        outside = lo < view_lo or hi > view_hi
+        too_loose = refit and span < 0.5 * (view_hi - view_lo)
+        if outside or too_loose:
+            item.setYRange(max(lo - 0.25 * span, 0.0), hi + 0.05 * span, padding=0)
 
     def _on_batch(self, progress: training.BatchProgress) -> None:
         run = self._current or self._adopt_unknown_run()
