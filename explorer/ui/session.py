@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,17 +27,22 @@ ModelJob = Callable[[JobState, models.Autoencoder, Dataset], Any]
 
 
 class _SignalListener:
-    """Forwards the trainer's plain callbacks as Qt signals (queued to the GUI)."""
+    """Hands the trainer's progress (on the model thread) to the GUI thread.
+
+    The progress objects wait in the session's inbox and only a bare signal
+    crosses threads: see workers.py for the hang a Python object in a queued
+    signal can cause.
+    """
 
     def __init__(self, session: "Session"):
         self.session = session
 
     def on_batch(self, progress: training.BatchProgress) -> None:
-        self.session.batch_finished.emit(progress)
+        self.session._post(self.session.batch_finished, progress)
 
     def on_epoch(self, result: training.EpochResult) -> None:
-        self.session.epoch_finished.emit(result)
-        self.session.weights_changed.emit()
+        self.session._post(self.session.epoch_finished, result)
+        self.session._post(self.session.weights_changed)
 
 
 class Session(QObject):
@@ -53,6 +59,7 @@ class Session(QObject):
     busy_changed = Signal(bool)  # True while training or switching models
     error_raised = Signal(str)  # a message for the user
     status_message = Signal(str)
+    _inbox_posted = Signal()  # from the model thread: something waits in _inbox
 
     def __init__(self, dataset: Dataset | None = None, data_path: str | None = None,
                  trained_dir: str | os.PathLike | None = None,
@@ -71,6 +78,9 @@ class Session(QObject):
         self._control: training.TrainControl | None = None
         self._switching = False
         self._started = False
+        # (signal, args) posted by the model thread, emitted on the GUI thread
+        self._inbox: deque[tuple[Any, tuple]] = deque()
+        self._inbox_posted.connect(self._deliver_inbox)
         self.worker = ModelWorker(self)
         self.worker.job_progress.connect(self._on_job_progress)
 
@@ -325,6 +335,16 @@ class Session(QObject):
         return store.Metadata(self.arch_id, keras_version, "adam", 0.001, 0,
                               spec.batch_size, spec.noise, None, None,
                               self.dataset.source, "")
+
+    def _post(self, signal, *args) -> None:
+        """From any thread: emit signal(*args) on the GUI thread, in order."""
+        self._inbox.append((signal, args))  # deque.append is thread-safe
+        self._inbox_posted.emit()
+
+    def _deliver_inbox(self) -> None:
+        while self._inbox:
+            signal, args = self._inbox.popleft()
+            signal.emit(*args)
 
     def _on_job_progress(self, key: str, fraction: float) -> None:
         if fraction < 1:

@@ -12,7 +12,12 @@ never touched from two threads at once and never from the GUI thread:
   answered, on the same thread, without waiting for the run to end.
 
 Results come back to the GUI thread through a queued Qt signal and are
-dispatched there to the callback given with the job.
+dispatched there to the callback given with the job. The signal carries only
+the job's number; the result itself waits in a dict. A Python object in a
+queued signal is copied by Qt while it holds its signal-slot lock, and the
+copy needs the GIL: if the GUI thread, holding the GIL, is meanwhile
+destroying a Qt object (which needs that lock), both threads wait for ever.
+That hang was seen once in the test suite; plain ints cannot cause it.
 """
 
 from __future__ import annotations
@@ -95,9 +100,9 @@ class _Job:
 class ModelWorker(QObject):
     """Runs jobs one after another on one thread of its own."""
 
-    # (token, result) / (token, message): dispatched to the job's callbacks
-    _job_finished = Signal(int, object)
-    _job_failed = Signal(int, str)
+    # A job's token: its result (or error message) waits in self._answers.
+    _job_finished = Signal(int)
+    _job_failed = Signal(int)
     job_progress = Signal(str, float)
     busy_changed = Signal(bool)
 
@@ -107,6 +112,7 @@ class ModelWorker(QObject):
         self._pending: dict[str, _Job] = {}
         self._latest: dict[str, int] = {}
         self._callbacks: dict[int, _Job] = {}
+        self._answers: dict[int, Any] = {}  # token -> result or error message
         self._lock = threading.Lock()
         self._tokens = itertools.count(1)
         self._in_training = False
@@ -163,6 +169,7 @@ class ModelWorker(QObject):
                 if key not in KEEP_ON_SHUTDOWN:
                     del self._pending[key]
             self._callbacks.clear()  # no answer reaches a window that is going
+            self._answers.clear()
         self._queue.put(None)
         self._thread.quit()
         if self._thread.wait(timeout_ms):
@@ -174,17 +181,21 @@ class ModelWorker(QObject):
         _abandoned.append(self._thread)
         return False
 
-    @Slot(int, object)
-    def _dispatch_result(self, token: int, result: Any) -> None:
-        job = self._callbacks.pop(token, None)
+    def _take_answer(self, token: int) -> tuple[_Job | None, Any]:
+        with self._lock:
+            return self._callbacks.pop(token, None), self._answers.pop(token, None)
+
+    @Slot(int)
+    def _dispatch_result(self, token: int) -> None:
+        job, result = self._take_answer(token)
         if job is None or self._is_stale(job.key, token):
             return  # superseded or cancelled: the UI never sees it
         if job.on_done is not None:
             job.on_done(result)
 
-    @Slot(int, str)
-    def _dispatch_error(self, token: int, message: str) -> None:
-        job = self._callbacks.pop(token, None)
+    @Slot(int)
+    def _dispatch_error(self, token: int) -> None:
+        job, message = self._take_answer(token)
         if job is None or self._is_stale(job.key, token):
             return
         if job.on_error is not None:
@@ -219,9 +230,16 @@ class ModelWorker(QObject):
             if not isinstance(exc, (ValueError, RuntimeError, OSError)):
                 message = f"{type(exc).__name__}: {message}"
             log.error("job %s failed:\n%s", job.key, traceback.format_exc())
-            self._job_failed.emit(job.token, message)
+            self._answer(job.token, message, self._job_failed)
             return
-        self._job_finished.emit(job.token, result)
+        self._answer(job.token, result, self._job_finished)
+
+    def _answer(self, token: int, answer: Any, signal) -> None:
+        with self._lock:
+            if token not in self._callbacks:
+                return  # superseded, cancelled or shutting down: nobody would take it
+            self._answers[token] = answer
+        signal.emit(token)
 
     def serve_pending(self, max_jobs: int = 4) -> None:
         """Run waiting jobs now: called by the training loop between batches."""

@@ -140,3 +140,33 @@ def test_a_fresh_run_draws_new_weights_into_the_same_model(session, qtbot):
     (model_a, graph_a, weights_a), (model_b, graph_b, weights_b) = seen
     assert model_b is model_a and graph_b is graph_a
     assert not any(np.array_equal(a, b) for a, b in zip(weights_a, weights_b) if a.ndim == 2)
+
+
+def test_no_python_object_crosses_threads_in_a_signal(session, qtbot):
+    """Objects are emitted on the GUI thread; the model thread emits plain values.
+
+    Qt copies a queued signal's Python argument while holding its signal-slot
+    lock, and the copy needs the GIL: a GUI thread that holds the GIL while
+    destroying a Qt object then waits for that lock for ever.
+    """
+    from PySide6.QtCore import Qt
+
+    gui = threading.current_thread()
+    object_signals = {"batch": session.batch_finished, "epoch": session.epoch_finished,
+                      "ended": session.training_ended}
+    seen = {name: set() for name in object_signals}
+    for name, signal in object_signals.items():
+        signal.connect(lambda *a, name=name: seen[name].add(threading.current_thread()),
+                       Qt.ConnectionType.DirectConnection)
+    worker_args = []
+    for signal in (session.worker._job_finished, session.worker._job_failed,
+                   session.worker.job_progress):
+        signal.connect(lambda *a: worker_args.append(a), Qt.ConnectionType.DirectConnection)
+    with qtbot.waitSignal(session.training_ended, timeout=60000):
+        session.train(training.TrainConfig("simple", epochs=2, batch_size=32))
+    answers = []
+    session.submit("view", lambda s, m, d: models.reconstruct(m, d.x_test[:2]), answers.append)
+    session.submit("bad", lambda s, m, d: 1 / 0, on_error=answers.append)
+    qtbot.waitUntil(lambda: len(answers) == 2, timeout=5000)
+    assert all(threads == {gui} for threads in seen.values()), seen
+    assert worker_args and all(isinstance(v, (int, float, str)) for a in worker_args for v in a)
