@@ -17,7 +17,7 @@ import time
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QTabWidget)
+                               QSizePolicy, QTabWidget)
 
 from explorer.core.data import Dataset, DatasetError
 from explorer.ui.session import Session
@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         self.data_label = QLabel()
         self.data_label.setObjectName("data_source_label")
-        self.weights_label = QLabel(self.session.weights_note)
+        self.weights_label = ElidedLabel(self.session.weights_note)
         self.weights_label.setObjectName("weights_label")
         # A normal (not permanent) widget: temporary messages ("Saved ...",
         # the first line of an error) replace it for their few seconds.
@@ -325,3 +325,39 @@ class MainWindow(QMainWindow):
         if not self.session.shutdown(2500):
             log.warning("the model thread did not stop in time")
         super().closeEvent(event)
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when it does not fit; the whole text is its tooltip.
+
+    A plain QLabel in the status bar was cut off mid-word under the dataset
+    label when the weights' description was long.
+    """
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self.setMinimumWidth(50)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._full_text = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:
+        return self._full_text
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # lecture mode scales the font
+            self._elide()
+
+    def _elide(self) -> None:
+        elided = self.fontMetrics().elidedText(self._full_text, Qt.TextElideMode.ElideRight,
+                                               max(self.width(), 1))
+        super().setText(elided)

@@ -23,6 +23,14 @@ from explorer.ui.workers import JobState, ModelWorker
 
 log = logging.getLogger(__name__)
 
+# What the status bar says while a long job (keyed as the panels submit it)
+# reports progress.
+PROGRESS_TITLES = {
+    "kmeans-points": "Encoding the digits for the K-means lab",
+    "mean-loss": "Computing the mean loss on the test split",
+    "latent-sparsity": "Measuring how sparse the codes are",
+}
+
 ModelJob = Callable[[JobState, models.Autoencoder, Dataset], Any]
 
 
@@ -347,8 +355,10 @@ class Session(QObject):
             signal.emit(*args)
 
     def _on_job_progress(self, key: str, fraction: float) -> None:
-        if fraction < 1:
-            self.status_message.emit(f"Working ({key}): {fraction:.0%}")
+        # An empty message clears the status bar once the job is done, rather
+        # than leaving "99%" there.
+        what = PROGRESS_TITLES.get(key, "Working")
+        self.status_message.emit(f"{what}: {fraction:.0%}" if fraction < 1 else "")
 
 
 def _continued(previous: store.Metadata, new: store.Metadata) -> store.Metadata:

@@ -101,7 +101,7 @@ def _measure(side: str, arch: str, epochs: int) -> float:
 
 
 def run(quick: bool = False, archs=("simple", "conv"), repeats: int | None = None) -> dict:
-    repeats = repeats or (1 if quick else 3)
+    repeats = repeats or (1 if quick else 5)
     rows = {}
     for arch in archs:
         epochs = 3 if quick else EPOCHS[arch]

@@ -41,10 +41,13 @@ def _figure(name: str, r: dict) -> str:
         return (f"{r['window_painted_s']:.2f} s / {r['import_tensorflow_s']:.2f} s = "
                 f"{r['ratio']:.2f} (model ready {r['model_ready_s']:.2f} s)")
     if name == "training":
-        return "; ".join(f"{a} {row['app_samples_per_s']:,} / {row['bare_samples_per_s']:,} = "
-                         f"{row['ratio']:.2f}" for a, row in r["rows"].items())
+        return "; ".join(
+            f"{a} {row['app_samples_per_s']:,} / {row['bare_samples_per_s']:,} = "
+            f"{row['ratio']:.2f} (runs: app {_span(row['app_runs'])}, "
+            f"bare {_span(row['bare_runs'])})" for a, row in r["rows"].items())
     if name == "responsiveness":
-        return f"p99 {r['p99_late_ms']:.1f} ms, max {r['max_late_ms']:.1f} ms"
+        return (f"worst of {r['repeats']} runs: p99 {r['p99_late_ms']:.1f} ms, "
+                f"max {r['max_late_ms']:.1f} ms")
     if name == "kmeans":
         return (f"{r['ours_ms']:.3f} ms vs fit {r['sklearn_fit_ms']:.3f} ms = {r['ratio']:.2f} "
                 f"(vs bare Lloyd iteration {r.get('ratio_vs_lloyd_iter', float('nan')):.2f})")
@@ -53,6 +56,10 @@ def _figure(name: str, r: dict) -> str:
     if name == "memory":
         return f"{r['peak_mb']:,} MB ({r['digits']:,} digits)"
     return json.dumps(r)
+
+
+def _span(values) -> str:
+    return f"{min(values):,}-{max(values):,}"
 
 
 def _run_one(module_name: str, quick: bool) -> dict:

@@ -29,3 +29,18 @@ def test_window_shows_pretrained_reconstructions_right_after_start(qtbot, embedd
     assert meta.val_loss < 0.12
     assert "Click Train to retrain" in window.model_panel.weights_info_label.text()
     window.close()
+
+
+def test_a_long_weights_note_ends_in_an_ellipsis_with_the_whole_note_as_tooltip(qtbot):
+    from explorer.ui.main_window import ElidedLabel
+
+    note = "pre-trained: " + "trained on embedded MNIST, 50 epochs, adam; " * 4 + "2026-11-27"
+    label = ElidedLabel(note)
+    qtbot.addWidget(label)
+    label.resize(200, 20)
+    label.show()
+    shown = super(ElidedLabel, label).text()
+    assert shown.endswith("…") and len(shown) < len(note)
+    assert label.text() == note and label.toolTip() == note
+    label.resize(4000, 20)
+    assert super(ElidedLabel, label).text() == note

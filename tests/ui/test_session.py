@@ -170,3 +170,20 @@ def test_no_python_object_crosses_threads_in_a_signal(session, qtbot):
     qtbot.waitUntil(lambda: len(answers) == 2, timeout=5000)
     assert all(threads == {gui} for threads in seen.values()), seen
     assert worker_args and all(isinstance(v, (int, float, str)) for a in worker_args for v in a)
+
+
+def test_job_progress_reads_plainly_and_is_cleared_when_done(session, qtbot):
+    messages = []
+    session.status_message.connect(messages.append)
+
+    def job(state, model, dataset):
+        state.set_progress(0.5)
+        state.set_progress(1.0)
+        return True
+
+    done = []
+    session.submit("kmeans-points", job, done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    qtbot.waitUntil(lambda: len(messages) >= 2, timeout=5000)
+    assert messages[-2] == "Encoding the digits for the K-means lab: 50%"
+    assert messages[-1] == ""  # no "99%" left behind in the status bar
