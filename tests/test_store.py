@@ -114,6 +114,22 @@ def test_kill_during_save_leaves_the_previous_weights_intact(tmp_path):
     assert len(good) > 0
 
 
+def test_a_save_removes_what_a_killed_save_left_behind(tmp_path):
+    """Hidden temporary files older than a save could take are deleted; new ones stay."""
+    old = [tmp_path / ".simple.weights.h5.ab12cd.tmp", tmp_path / ".simple.json.ef34gh.tmp",
+           tmp_path / ".simple.weights.h5.ij56kl.weights.h5"]
+    recent = tmp_path / ".simple.weights.h5.mn78op.tmp"  # perhaps another save, now
+    unrelated = tmp_path / ".deep.weights.h5.qr90st.tmp"
+    for path in old + [recent, unrelated]:
+        path.write_bytes(b"partial")
+    an_hour_ago = time.time() - 3600
+    for path in old + [unrelated]:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    store.save(models.build("simple"), _meta("simple"), tmp_path)
+    assert not any(path.exists() for path in old)
+    assert recent.exists() and unrelated.exists()
+
+
 def test_export_keras_file_loads_in_plain_keras(tmp_path, tiny):
     keras = models.import_keras()
     model = models.build("conv")

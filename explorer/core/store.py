@@ -9,10 +9,12 @@ temporary file in the same folder and is then moved over the old one with
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -84,9 +86,26 @@ def make_metadata(model: models.Autoencoder, result, config, data_source: str) -
     )
 
 
+# A temporary file this old was left by a save that was killed, not one
+# still being written (a save takes seconds).
+LEFTOVER_AGE_S = 600
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Delete the hidden temporary files of earlier saves of target that were killed."""
+    now = time.time()
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*"):
+        try:
+            if now - leftover.stat().st_mtime > LEFTOVER_AGE_S:
+                leftover.unlink()
+        except OSError:
+            pass  # gone already, or not ours to delete: no reason to fail a save
+
+
 def _write_temp(target: Path, write) -> Path:
     """Call write(tmp_path) for a temporary file beside target, flushed to disk."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
