@@ -257,8 +257,20 @@ def test_wrong_idx_magic(tmp_path):
     folder = _corrupt_idx(tmp_path, "t10k-images-idx3-ubyte", idx_bytes(small(20)[1]))
     with pytest.raises(DatasetError) as err:
         load_dataset(folder)
-    assert str(err.value) == ("t10k-images-idx3-ubyte: wrong IDX magic number 0x00000801, "
-                              "expected 0x00000803 for an image file")
+    assert str(err.value) == (
+        "t10k-images-idx3-ubyte: wrong IDX magic number 0x00000801, expected 0x00000803 for "
+        "an image file: it looks like a label file under an image file's name; check which "
+        "file is which (MNIST's images are *-images-idx3-ubyte, its labels "
+        "*-labels-idx1-ubyte)")
+
+
+def test_an_idx_file_of_another_shape_says_to_download_again(tmp_path):
+    two_d = idx_bytes(np.zeros((3, 4), np.uint8))  # magic 0x00000802: no MNIST file has it
+    folder = _corrupt_idx(tmp_path, "t10k-labels-idx1-ubyte", two_d)
+    with pytest.raises(DatasetError, match="wrong IDX magic number 0x00000802, expected "
+                       "0x00000801 for a label file: it is not an MNIST IDX file; "
+                       "download the file again"):
+        load_dataset(folder)
 
 
 def test_not_an_idx_file(tmp_path):

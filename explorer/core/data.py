@@ -145,18 +145,25 @@ def _idx_from_bytes(raw: bytes, name: str, ndim: int | None = None) -> np.ndarra
         raise DatasetError(f"{name}: not a gzip file, although its name ends in .gz; if it is "
                            "a raw IDX file, remove .gz from its name, else download it again")
     if len(raw) < 4:
-        raise DatasetError(f"{name}: only {len(raw)} bytes, too short for an IDX file")
+        raise DatasetError(f"{name}: only {len(raw)} bytes, too short for an IDX file; "
+                           "download the file again")
     magic, dims_n = int.from_bytes(raw[:4], "big"), raw[3]
     if ndim is not None and magic != 0x800 | ndim:
         kind = "an image" if ndim == _IMAGES else "a label" if ndim == _LABELS else f"a {ndim}-d"
+        other = {_IMAGES: "an image", _LABELS: "a label"}.get(magic & 0xFF)
+        hint = (f"it looks like {other} file under {kind} file's name; check which file is "
+                "which (MNIST's images are *-images-idx3-ubyte, its labels "
+                "*-labels-idx1-ubyte)" if other and raw[:3] == b"\x00\x00\x08"
+                else "it is not an MNIST IDX file; download the file again")
         raise DatasetError(f"{name}: wrong IDX magic number 0x{magic:08X}, "
-                           f"expected 0x{0x800 | ndim:08X} for {kind} file")
+                           f"expected 0x{0x800 | ndim:08X} for {kind} file: {hint}")
     if raw[:3] != b"\x00\x00\x08" or dims_n == 0:
         raise DatasetError(f"{name}: not an unsigned-byte IDX file (magic number 0x{magic:08X}; "
                            "MNIST uses 0x00000803 for images and 0x00000801 for labels)")
     header = 4 + 4 * dims_n
     if len(raw) < header:
-        raise DatasetError(f"{name}: IDX header truncated ({len(raw)} of {header} bytes)")
+        raise DatasetError(f"{name}: IDX header truncated ({len(raw)} of {header} bytes); "
+                           "download the file again")
     dims = struct.unpack(f">{dims_n}I", raw[4:header])
     expected, actual = math.prod(dims), len(raw) - header
     if actual != expected:
