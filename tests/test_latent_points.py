@@ -127,6 +127,9 @@ def test_padded_bounds_never_collapse():
     assert x1 > x0 and y1 > y0
     x0, x1, y0, y1 = latent_points.padded_bounds([[0, 0], [10, 2]])
     assert x0 < 0 and x1 > 10 and y0 < 0 and y1 > 2
+    # One point (or all alike): a box of readable size around it, not millionths.
+    assert latent_points.padded_bounds([[3.0, -2.0]]) == (2.0, 4.0, -3.0, -1.0)
+    assert latent_points.padded_bounds([[50.0, 0.0]] * 4) == (45.0, 55.0, -5.0, 5.0)
 
 
 def test_lift_projects_back_to_the_clicked_point(tiny):

@@ -165,12 +165,21 @@ def group_by_label(labels: Any, k: int) -> list[np.ndarray]:
 
 def padded_bounds(coords: Any, pad: float = 0.05,
                   min_span: float = 1e-3) -> tuple[float, float, float, float]:
-    """(x0, x1, y0, y1) around the points with a margin; never a zero-width box
-    (all points identical still gives a visible area around them)."""
+    """(x0, x1, y0, y1) around the points with a margin; never a zero-width box.
+
+    A single point, or points all alike, get a box of width 2 (or a fifth of
+    their distance from the origin, if larger) around them: a box of
+    `min_span` would show axis ticks in millionths.
+    """
     c = np.asarray(coords, dtype=np.float64)
     if c.size == 0:
         return -1.0, 1.0, -1.0, 1.0
     lo, hi = c.min(axis=0), c.max(axis=0)
+    if np.all(hi - lo == 0):
+        centre = lo
+        half = np.full(2, max(1.0, 0.1 * float(np.abs(centre).max())))
+        return (float(centre[0] - half[0]), float(centre[0] + half[0]),
+                float(centre[1] - half[1]), float(centre[1] + half[1]))
     span = np.maximum(hi - lo, min_span)
     span = np.maximum(span, span.max() * 0.05)  # a flat cloud still gets some height
     centre = (lo + hi) / 2

@@ -25,6 +25,7 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QGridLayout, QLabel, QTextBrowser, QWidget
 
 from explorer.ui.formatting import format_loss, plural
+from explorer.ui.plot_style import style_axes
 
 # The same hues as the J plot's markers, so "this block" and "that dot" match.
 ASSIGN_COLOR = (31, 119, 180)
@@ -245,9 +246,7 @@ class JPlot(pg.PlotWidget):
         item.showGrid(x=True, y=True, alpha=0.2)
         item.setLabel("bottom", "half step")
         item.setLabel("left", "J")
-        for axis in ("bottom", "left"):
-            item.getAxis(axis).setPen(pg.mkPen(90, 90, 90))
-            item.getAxis(axis).setTextPen(pg.mkPen(60, 60, 60))
+        style_axes(item)
         item.setMenuEnabled(False)
         self.legend = item.addLegend(offset=(-6, 6), labelTextColor="k",
                                      brush=pg.mkBrush(255, 255, 255, 215),

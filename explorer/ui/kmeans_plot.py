@@ -20,10 +20,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QPixmap
-from PySide6.QtWidgets import QFrame, QGraphicsItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from explorer.core import kmeans, latent_points
 from explorer.ui.digit_grid import array_to_qimage
+from explorer.ui.plot_style import style_axes
 
 MAX_K = 20
 # tab20's dark half, then its light half, so K = 10 gets ten distinct hues.
@@ -139,13 +140,7 @@ class KMeansPlot(pg.PlotWidget):
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setLabel("bottom", "first principal component")
         item.setLabel("left", "second principal component")
-        for axis in ("bottom", "left"):
-            ax = item.getAxis(axis)
-            ax.setPen(pg.mkPen(90, 90, 90))
-            ax.setTextPen(pg.mkPen(60, 60, 60))
-            # Replaying the axis' text picture cost half of every repaint; as a
-            # cached pixmap it is redrawn only when the range (its ticks) changes.
-            ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        style_axes(item, cached=True)  # the axis text was half of every repaint
         self.regions = pg.ImageItem(axisOrder="row-major")
         self.regions.setZValue(-10)
         self.regions.setLookupTable(_region_lut())
@@ -378,9 +373,7 @@ class ConfusionView(pg.PlotWidget):
         item.setMenuEnabled(False)
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
-        for axis in ("bottom", "left"):
-            item.getAxis(axis).setPen(pg.mkPen(90, 90, 90))
-            item.getAxis(axis).setTextPen(pg.mkPen(60, 60, 60))
+        style_axes(item)
         item.getAxis("bottom").setTicks([[(c + 0.5, str(c)) for c in range(10)]])
         self.getViewBox().invertY(True)  # cluster 0 on top, as a table reads
         self.image = pg.ImageItem(axisOrder="row-major")

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGraphicsItem, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from explorer.core import training
 from explorer.ui.formatting import (format_duration, format_learning_rate, format_loss,
                                     format_rate, plural, progress_fraction, progress_text,
                                     run_label)
+from explorer.ui.plot_style import style_axes
 from explorer.ui.session import Session
 
 REDRAW_INTERVAL_MS = 100  # 10 redraws a second: live to the eye, and the GUI thread
@@ -117,15 +118,7 @@ class TrainingPanel(QWidget):
         item.setLabel("left", "binary cross-entropy")
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setMenuEnabled(False)  # the context menu's options confuse a live demo
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setTextPen("k")
-            item.getAxis(axis).setPen(pg.mkPen(90, 90, 90))
-            # "(x0.001)" with ticks at 300, 400... misreads a loss of 0.3.
-            item.getAxis(axis).enableAutoSIPrefix(False)
-            # Replaying an axis' text picture took 7 ms a repaint, on the GUI
-            # thread, while training competes for the same two cores; as a
-            # cached pixmap it is redrawn only when its range changes.
-            item.getAxis(axis).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        style_axes(item, cached=True)  # redrawn 10 times a second while training
         self.legend = item.addLegend(offset=(-10, 10), labelTextColor="k",
                                      brush=pg.mkBrush(255, 255, 255, 210),
                                      pen=pg.mkPen(180, 180, 180))

@@ -307,3 +307,15 @@ def test_a_cancelled_download_is_dropped_and_a_finished_one_switches(window, qtb
         actions.download_full_mnist()
     assert window.session.dataset is full
     assert actions.progress is None
+
+
+def test_every_plot_shows_its_numbers_as_they_are(window):
+    """No "(x0.001)" or "(x1e-06)" scale hidden in an axis label, on any plot."""
+    import pyqtgraph as pg
+
+    plots = window.findChildren(pg.PlotWidget)
+    names = {p.objectName() for p in plots}
+    assert {"loss_plot", "kmeans_plot", "kmeans_j_plot", "kmeans_confusion"} <= names
+    for plot in plots:
+        for side in ("left", "bottom"):
+            assert not plot.getPlotItem().getAxis(side).autoSIPrefix, (plot.objectName(), side)
