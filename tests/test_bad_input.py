@@ -21,45 +21,16 @@ import pytest
 
 from explorer import cli
 from explorer.core import store
-from mnist_files import digits, idx_bytes
+from mnist_files import digits, idx_bytes, idx_folder, npz, truncated_gz_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 # ------------------------------------------------------------------ builders
-def idx_folder(folder: Path, **replace: bytes) -> Path:
-    """The two t10k files, gzipped; `replace` swaps a file's bytes by role."""
-    folder.mkdir(parents=True)
-    x, y = digits(20)
-    files = {"images": ("t10k-images-idx3-ubyte.gz", gzip.compress(idx_bytes(x))),
-             "labels": ("t10k-labels-idx1-ubyte.gz", gzip.compress(idx_bytes(y)))}
-    for role, (name, raw) in files.items():
-        (folder / name).write_bytes(replace.get(role, raw))
-    return folder
-
-
-def npz(path: Path, **arrays) -> Path:
-    xtr, ytr = digits(30, 1)
-    xte, yte = digits(20, 2)
-    values = {"x_train": xtr, "y_train": ytr, "x_test": xte, "y_test": yte}
-    for key, value in arrays.items():
-        if value is None:
-            del values[key]
-        else:
-            values[key] = value(values[key]) if callable(value) else value
-    np.savez(path, **values)
-    return path
-
-
 def _objects(n: int) -> np.ndarray:
     a = np.empty(n, dtype=object)
     a[:] = [{"label": i % 10} for i in range(n)]
     return a
-
-
-def _truncated_gz(folder: Path) -> Path:
-    full = gzip.compress(idx_bytes(digits(20)[0]))
-    return idx_folder(folder, images=full[: len(full) // 2])
 
 
 def _folder_without_mnist(tmp_path: Path) -> Path:
@@ -78,7 +49,7 @@ def _not_a_zip(tmp_path: Path) -> Path:
 BAD_DATA = {
     "missing path": (lambda t: t / "nope.npz", "nope.npz", "give a Keras-format mnist.npz"),
     "folder without MNIST": (_folder_without_mnist, "notes", "expected train-images-idx3-ubyte"),
-    "truncated .gz": (lambda t: _truncated_gz(t / "m"), "t10k-images-idx3-ubyte.gz",
+    "truncated .gz": (lambda t: truncated_gz_folder(t / "m"), "t10k-images-idx3-ubyte.gz",
                       "download the file again"),
     "non-gzip named .gz": (
         lambda t: idx_folder(t / "m", labels=idx_bytes(digits(20)[1])),

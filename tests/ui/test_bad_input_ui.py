@@ -23,45 +23,17 @@ from explorer.core.data import Dataset
 from explorer.ui import workers
 from explorer.ui.main_window import MainWindow
 from explorer.ui.session import Session
-from mnist_files import digits, idx_bytes
+from mnist_files import digits, idx_bytes, idx_folder, npz, truncated_gz_folder
 
 TIMEOUT = 60000
 TRAINED = Path(__file__).resolve().parents[2] / "trained"
 
 
 # ------------------------------------------------------------------ helpers
-def idx_folder(folder: Path, images: bytes | None = None, labels: bytes | None = None) -> Path:
-    folder.mkdir(parents=True)
-    x, y = digits(20)
-    (folder / "t10k-images-idx3-ubyte.gz").write_bytes(
-        images if images is not None else gzip.compress(idx_bytes(x)))
-    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(
-        labels if labels is not None else gzip.compress(idx_bytes(y)))
-    return folder
-
-
-def npz(path: Path, n_train: int = 30, n_test: int = 20, **arrays) -> Path:
-    xtr, ytr = digits(n_train, 1)
-    xte, yte = digits(n_test, 2)
-    values = {"x_train": xtr, "y_train": ytr, "x_test": xte, "y_test": yte}
-    for key, value in arrays.items():
-        if value is None:
-            del values[key]
-        else:
-            values[key] = value(values[key]) if callable(value) else value
-    np.savez(path, **values)
-    return path
-
-
 def _empty_folder(t: Path) -> Path:
     (t / "lecture").mkdir()
     (t / "lecture" / "slides.txt").write_text("not digits")
     return t / "lecture"
-
-
-def _truncated_gz(t: Path) -> Path:
-    full = gzip.compress(idx_bytes(digits(20)[0]))
-    return idx_folder(t / "m", images=full[: len(full) // 2])
 
 
 def _objects(n: int) -> np.ndarray:
@@ -75,7 +47,7 @@ BAD_DATA = {
     "missing path": (lambda t: t / "nope.npz", "nope.npz", "give a Keras-format mnist.npz"),
     "folder without MNIST": (_empty_folder, "lecture: folder holds no MNIST IDX files",
                              "expected train-images"),
-    "truncated .gz": (_truncated_gz, "t10k-images-idx3-ubyte.gz: gzip data is truncated",
+    "truncated .gz": (lambda t: truncated_gz_folder(t / "m"), "t10k-images-idx3-ubyte.gz: gzip data is truncated",
                       "download the file again"),
     "non-gzip named .gz": (lambda t: idx_folder(t / "m", labels=idx_bytes(digits(20)[1])),
                            "t10k-labels-idx1-ubyte.gz: not a gzip file", "remove .gz"),
