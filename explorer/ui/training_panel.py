@@ -37,6 +37,7 @@ VAL_COLOR = (255, 127, 14)
 RUN_PALETTE = ((44, 160, 44), (148, 103, 189), (214, 39, 40), (140, 86, 75),
                (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
 FADED_ALPHA = 110
+NO_RUN_TITLE = "This run (none yet)"
 
 
 @dataclass
@@ -163,7 +164,9 @@ class TrainingPanel(QWidget):
         self.losses_label = QLabel()
         self.losses_label.setObjectName("losses_label")
 
-        settings = QGroupBox("This run")
+        settings = QGroupBox(NO_RUN_TITLE)
+        settings.setObjectName("run_settings_box")
+        self.settings_box = settings
         form = QFormLayout(settings)
         self.settings_labels: dict[str, QLabel] = {}
         for key, title in (("arch", "Model"), ("optimizer", "Optimizer"),
@@ -453,11 +456,16 @@ class TrainingPanel(QWidget):
                             f"{plural(meta.epochs, 'epoch')}")
         self.legend.addItem(self.history_curves["val"], "loaded weights: validation")
         self._history_shown = True
+        self._show_loaded_settings(meta)
         self._update_placeholder()
 
     def _hide_history(self) -> None:
         if not self._history_shown:
             return
+        if self._current is None:  # nothing else to describe: back to dashes
+            self.settings_box.setTitle(NO_RUN_TITLE)
+            for label in self.settings_labels.values():
+                label.setText("–")
         plot = self.loss_plot.getPlotItem()
         for item in self.history_curves.values():
             self.legend.removeItem(item)
@@ -494,7 +502,18 @@ class TrainingPanel(QWidget):
                                                            padding=0)
         self.placeholder.setPos(0.5, 0.5)
 
+    def _show_loaded_settings(self, meta) -> None:
+        """Until a run starts: how the loaded weights were trained."""
+        self.settings_box.setTitle("Loaded weights")
+        values = {"arch": meta.arch_id, "optimizer": meta.optimizer,
+                  "lr": format_learning_rate(meta.learning_rate),
+                  "batch": str(meta.batch_size), "epochs": str(meta.epochs),
+                  "noise": f"{meta.noise:g}", "data": meta.data_source}
+        for key, text in values.items():
+            self.settings_labels[key].setText(text)
+
     def _show_settings(self, config: training.TrainConfig) -> None:
+        self.settings_box.setTitle("This run")
         labels = self.settings_labels
         labels["arch"].setText(config.arch_id)
         labels["optimizer"].setText(config.optimizer)

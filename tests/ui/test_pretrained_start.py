@@ -44,3 +44,27 @@ def test_a_long_weights_note_ends_in_an_ellipsis_with_the_whole_note_as_tooltip(
     assert label.text() == note and label.toolTip() == note
     label.resize(4000, 20)
     assert super(ElidedLabel, label).text() == note
+
+
+def test_the_run_box_describes_the_loaded_weights_until_a_run_starts(qtbot, tiny, tmp_path):
+    import shutil
+
+    from explorer.core import training
+    from explorer.ui.main_window import MainWindow
+
+    for name in ("simple.weights.h5", "simple.json"):
+        shutil.copy(store.TRAINED_DIR / name, tmp_path / name)
+    window = MainWindow(dataset=tiny, trained_dir=tmp_path, arch_id="simple")
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.session.is_ready, timeout=60000)
+    panel = window.training_panel
+    meta = store.load_metadata("simple", tmp_path)
+    labels = {key: label.text() for key, label in panel.settings_labels.items()}
+    assert panel.settings_box.title() == "Loaded weights"
+    assert labels["epochs"] == str(meta.epochs) and labels["optimizer"] == meta.optimizer
+    assert labels["batch"] == str(meta.batch_size) and "embedded" in labels["data"]
+    with qtbot.waitSignal(window.session.training_ended, timeout=60000):
+        window.session.train(training.TrainConfig("simple", epochs=1, batch_size=64))
+    assert panel.settings_box.title() == "This run"
+    assert panel.settings_labels["epochs"].text() == "1"
+    window.close()
