@@ -102,3 +102,22 @@ def test_per_image_loss_matches_keras():
     p = rng.random((4, 28, 28)).astype(np.float32)
     expected = keras.losses.binary_crossentropy(x.reshape(4, -1), p.reshape(4, -1))
     np.testing.assert_allclose(models.per_image_loss(x, p), np.asarray(expected), rtol=1e-4)
+
+
+def test_tensorflows_retracing_warning_stays_out_of_the_terminal(caplog):
+    """Every new model traces its own graphs; TensorFlow's "excessive retracing"
+    warning about that would only clutter a lecture's terminal."""
+    import logging
+
+    models.import_keras()
+    x = np.zeros((7, 28, 28), np.float32)
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for batch in (3, 5, 7, 2, 6, 4):
+            m = models.build("simple")
+            models.reconstruct(m, x[:batch])
+            models.reconstruct(m, x[:batch - 1])
+        tf_logger = logging.getLogger("tensorflow")
+        tf_logger.warning("some other TensorFlow warning")
+    messages = [r.getMessage() for r in caplog.records]
+    assert "some other TensorFlow warning" in messages
+    assert not any("retracing" in m for m in messages)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -120,11 +121,24 @@ def import_keras():
             import tensorflow as tf
 
             tf.config.list_physical_devices()  # the CUDA probe logs here
+            logging.getLogger("tensorflow").addFilter(_drop_expected_retracing)
     _keras = keras
     return keras
 
 
 _keras = None
+
+
+def _drop_expected_retracing(record: logging.LogRecord) -> bool:
+    """Keep TensorFlow's "N out of the last M calls ... triggered tf.function
+    retracing" out of the terminal of a live demo.
+
+    Each model built (at every switch of architecture) traces its own predict
+    graphs, first for the shape of its first call and once more for any
+    batch size; TensorFlow counts those together across models and calls it
+    excessive. It is expected here, and it said nothing to a lecturer.
+    """
+    return "triggered tf.function retracing" not in record.getMessage()
 
 
 @contextlib.contextmanager
