@@ -107,6 +107,32 @@ def test_closing_the_window_at_a_random_moment_of_a_run_exits_cleanly(seed):
     assert r["exit_s"] < EXIT_WITHIN_S, f"{r['exit_s']:.1f} s to exit; {report}"
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_in_the_terminal_closes_the_program_cleanly(signum):
+    """`python main.py` as a lecturer starts it; Ctrl+C used to do nothing at all."""
+    from explorer.ui.app import STARTUP_REPORT_ENV
+
+    env = dict(_child_env(), **{STARTUP_REPORT_ENV: "1"})
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watchdog = _Watchdog(proc, START_TIMEOUT_S + EXIT_WITHIN_S)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("painted"), first
+        proc.send_signal(signum)  # TensorFlow is still loading: the model is not ready
+        out, err = proc.communicate()
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Closing Autoencoder Explorer" in err
+    assert "model_ready" not in out, "the window closed by itself, not on the signal"
+    for bad in BAD_STDERR:
+        assert bad not in err, err
+
+
 @pytest.mark.parametrize("seed", range(1))
 def test_closing_the_window_while_tensorflow_loads_exits_cleanly(seed):
     """The import cannot be interrupted: the exit must wait for it, not abort."""

@@ -29,9 +29,50 @@ def run_gui(data_path: str | None = None) -> int:
     window = MainWindow(data_path=data_path)
     if os.environ.get(STARTUP_REPORT_ENV):
         _report_startup(app, window)
+    _close_on_terminal_signals(app, window)
     window.show()
     app.aboutToQuit.connect(lambda: window.session.shutdown(2500))
     return app.exec()
+
+
+def _close_on_terminal_signals(app, window) -> None:
+    """Ctrl+C (SIGINT) or SIGTERM closes the window as its close button does.
+
+    Python runs a signal handler only when the main thread next runs Python
+    code, and Qt's event loop is C++: Ctrl+C in the terminal did nothing. The
+    signal module writes a byte to a socket on each signal (set_wakeup_fd);
+    a QSocketNotifier on the other end wakes the loop into Python, where the
+    handler runs. A second Ctrl+C, while a close waits for a step that
+    cannot be interrupted, ends the process at once.
+    """
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:
+        try:
+            reader.recv(64)
+        except OSError:
+            pass
+
+    notifier.activated.connect(drain)
+
+    def close(signum, frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        print("Closing Autoencoder Explorer (Ctrl+C again to quit at once).",
+              file=sys.stderr, flush=True)
+        window.close()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, close)
+    app._terminal_signal_plumbing = (reader, writer, notifier)  # kept alive with the app
 
 
 def _report_startup(app, window) -> None:
