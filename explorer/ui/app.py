@@ -48,7 +48,7 @@ def _close_on_terminal_signals(app, window) -> None:
     import signal
     import socket
 
-    from PySide6.QtCore import QSocketNotifier
+    from PySide6.QtCore import QSocketNotifier, QTimer
 
     reader, writer = socket.socketpair()
     reader.setblocking(False)
@@ -64,14 +64,20 @@ def _close_on_terminal_signals(app, window) -> None:
 
     notifier.activated.connect(drain)
 
-    def close(signum, frame) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    def close() -> None:
         print("Closing Autoencoder Explorer (Ctrl+C again to quit at once).",
               file=sys.stderr, flush=True)
         window.close()
 
+    def on_signal(signum, frame) -> None:
+        # The handler runs between any two bytecodes of the GUI thread, even
+        # with a lock held (a job being queued): closing right here deadlocked
+        # on that lock. So it only asks the event loop to close.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        QTimer.singleShot(0, close)
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, close)
+        signal.signal(signum, on_signal)
     app._terminal_signal_plumbing = (reader, writer, notifier)  # kept alive with the app
 
 
