@@ -326,9 +326,10 @@ def make_optimizer(name: str, learning_rate: float | None = None):
 
 
 def compile_model(model: Autoencoder, optimizer: str = "adam",
-                  learning_rate: float | None = None) -> None:
+                  learning_rate: float | None = None, steps_per_execution: int = 1) -> None:
     model.autoencoder.compile(optimizer=make_optimizer(optimizer, learning_rate),
-                              loss="binary_crossentropy")
+                              loss="binary_crossentropy",
+                              steps_per_execution=steps_per_execution)
 
 
 @dataclass(frozen=True)
