@@ -43,27 +43,6 @@ def test_batch_loss_is_the_batchs_own_not_the_running_mean(tiny, monkeypatch):
     assert abs(losses[-1] - losses[-2]) < 0.1
 
 
-def test_dense_models_run_four_batches_per_graph_call_on_long_epochs(tiny, monkeypatch):
-    """Grouped steps: the group means still add up to the epoch's loss."""
-    monkeypatch.setattr(training, "BATCH_REPORT_INTERVAL_S", 0.0)
-    listener = mock.Mock()
-    model = models.build("simple")
-    # 256 digits in batches of 7: 36 full batches and a last one of 4, in
-    # groups of four batches and a last group of one
-    training.train(model, tiny, training.TrainConfig("simple", 1, 7), listener)
-    assert model.autoencoder.steps_per_execution == 4
-    batches = [c.args[0] for c in listener.on_batch.call_args_list]
-    assert [b.batch for b in batches] == list(range(4, 37, 4)) + [37]
-    losses = np.array([b.loss for b in batches])
-    sizes = np.array([28] * 9 + [4])
-    epoch_loss = listener.on_epoch.call_args.args[0].train_loss
-    assert (losses * sizes).sum() / sizes.sum() == pytest.approx(epoch_loss, rel=1e-3)
-    # conv batches are slow enough to go one by one; short epochs do too
-    assert training.steps_per_execution("conv", 1000) == 1
-    assert training.steps_per_execution("deep", 31) == 1
-    assert training.steps_per_execution("deep", 32) == 4
-
-
 def test_stop_takes_effect_within_one_batch(tiny, monkeypatch):
     monkeypatch.setattr(training, "BATCH_REPORT_INTERVAL_S", 0.0)
     stop = threading.Event()

@@ -326,10 +326,9 @@ def make_optimizer(name: str, learning_rate: float | None = None):
 
 
 def compile_model(model: Autoencoder, optimizer: str = "adam",
-                  learning_rate: float | None = None, steps_per_execution: int = 1) -> None:
+                  learning_rate: float | None = None) -> None:
     model.autoencoder.compile(optimizer=make_optimizer(optimizer, learning_rate),
-                              loss="binary_crossentropy",
-                              steps_per_execution=steps_per_execution)
+                              loss="binary_crossentropy")
 
 
 @dataclass(frozen=True)

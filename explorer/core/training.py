@@ -181,10 +181,8 @@ def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
     keras = models.import_keras()
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
+    models.compile_model(model, config.optimizer, config.learning_rate)
     x_in, x_target, val_in, val_target = training_arrays(dataset, config)
-    models.compile_model(model, config.optimizer, config.learning_rate,
-                         steps_per_execution(config.arch_id,
-                                             math.ceil(len(x_in) / config.batch_size)))
     has_val = len(val_in) > 0
     if isinstance(stop_event, TrainControl):
         control = stop_event
@@ -217,22 +215,6 @@ def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
         return TrainResult("failed", progress.epochs_done, tuple(progress.history), str(exc))
     status = "stopped" if stop_event.is_set() else "finished"
     return TrainResult(status, progress.epochs_done, tuple(progress.history))
-
-
-# The dense models take about 5 ms a batch on a laptop CPU, and Keras' own
-# Python work between two calls into the graph is about 1 ms of that: running
-# a few batches per call wins that back. A stop or pause then acts within
-# GROUPED_STEPS batches (20 ms), and the per-batch curve shows each group's
-# mean. The convolutional models' batches take 30 ms or more: one per call.
-GROUPED_STEPS = 4
-GROUPING_MIN_BATCHES = 32  # short epochs (tests, tiny data) keep batch-by-batch control
-
-
-def steps_per_execution(arch_id: str, batches_per_epoch: int) -> int:
-    """How many batches Keras runs per call into the compiled training graph."""
-    if models.spec(arch_id).image_input or batches_per_epoch < GROUPING_MIN_BATCHES:
-        return 1
-    return GROUPED_STEPS
 
 
 # Validation has no gradients to keep, so it can take bigger batches: fewer
@@ -320,7 +302,6 @@ class _ProgressCallbackBase:
         self.last_good_weights = None
         self._epoch = 0
         self._prev_mean = 0.0
-        self._prev_n = 0
         self._last_report = 0.0
         self._t_start = 0.0
         self._t_epoch = 0.0
@@ -371,7 +352,6 @@ def _make_callback_class():
         def on_epoch_begin(self, epoch, logs=None):
             self._epoch = epoch
             self._prev_mean = 0.0
-            self._prev_n = 0
             self._t_epoch = time.perf_counter()
 
         def on_train_batch_begin(self, batch, logs=None):
@@ -384,18 +364,15 @@ def _make_callback_class():
             if self.stop_event.is_set():
                 raise _StopRequested
             # Keras reports the epoch's running mean, weighted by samples; the
-            # batch's own loss (or, with grouped steps, the group's) is what
-            # the thin per-batch curve should show. The last batch of an
-            # epoch is usually smaller, hence the weights. `batch` is the last
-            # batch of the group, counted as if the last group were full.
+            # batch's own loss is what the thin per-batch curve should show.
+            # The last batch of an epoch is usually smaller, hence the weights.
             mean = float(logs["loss"])
-            n = min(batch + 1, self.batches_per_epoch)
+            n = batch + 1
             bs = self.config.batch_size
             seen = min(n * bs, self.n_samples)
-            prev_seen = min(self._prev_n * bs, self.n_samples)
+            prev_seen = min((n - 1) * bs, self.n_samples)
             batch_loss = (mean * seen - self._prev_mean * prev_seen) / max(seen - prev_seen, 1)
             self._prev_mean = mean
-            self._prev_n = n
             if not math.isfinite(mean):
                 raise TrainingDiverged(
                     f"the loss became {mean} in epoch {self.epochs_done + 1}, batch {n}; "
