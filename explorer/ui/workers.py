@@ -56,6 +56,28 @@ def _is_running(thread: QThread) -> bool:
         return False
 
 
+_collector = None  # pyqtgraph's GarbageCollector, once a model thread exists
+
+
+def collect_garbage_on_gui_thread_only() -> None:
+    """Turn Python's automatic garbage collection into a GUI-thread timer.
+
+    A collection runs on whichever thread happens to allocate, and the model
+    thread allocates a lot (tracing a graph). A collection there destroyed a
+    garbage Qt object of the GUI thread on the model thread: its destructor
+    held Qt's lock and waited for the GIL, while the GUI thread, holding the
+    GIL, waited for that lock (py-spy --native, a hung monkey test; a
+    segfault in CI was likely the same). pyqtgraph's GarbageCollector
+    disables automatic collection and collects on a 0.5 s timer instead, by
+    the same thresholds.
+    """
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=0.5)
+
+
 def make_thread(name: str) -> QThread:
     thread = QThread()
     thread.setObjectName(name)
@@ -117,6 +139,7 @@ class ModelWorker(QObject):
         self._tokens = itertools.count(1)
         self._in_training = False
         self._deferred: list[_Job] = []  # heavy jobs held back during training
+        collect_garbage_on_gui_thread_only()  # before the thread can allocate
         self._thread = make_thread("model-worker")
         self._job_finished.connect(self._dispatch_result)
         self._job_failed.connect(self._dispatch_error)

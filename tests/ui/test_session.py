@@ -187,3 +187,32 @@ def test_job_progress_reads_plainly_and_is_cleared_when_done(session, qtbot):
     qtbot.waitUntil(lambda: len(messages) >= 2, timeout=5000)
     assert messages[-2] == "Encoding the digits for the K-means lab: 50%"
     assert messages[-1] == ""  # no "99%" left behind in the status bar
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(session, qtbot):
+    """A collection on the model thread destroyed GUI Qt objects there: a deadlock."""
+    import gc
+    import weakref
+
+    assert not gc.isenabled()
+    where = []
+
+    class Node:
+        pass
+
+    node = Node()
+    node.itself = node  # only the cyclic collector can free it
+    ref = weakref.ref(node, lambda r: where.append(threading.current_thread()))
+    del node
+
+    def allocate_a_lot():  # would trigger collections here if they were automatic
+        for _ in range(50_000):
+            cycle = []
+            cycle.append(cycle)
+
+    worker = threading.Thread(target=allocate_a_lot)
+    worker.start()
+    worker.join()
+    assert ref() is not None and not where
+    qtbot.waitUntil(lambda: bool(where), timeout=5000)
+    assert where == [threading.main_thread()]
