@@ -211,7 +211,8 @@ class KMeansPanel(QWidget):
                                                 dataset, source, n, state)
 
         session.submit(POINTS_KEY, job, self.set_points, self._on_points_failed,
-                       during_training=source == "pixels")
+                       during_training=source == "pixels",
+                       progress_title="Encoding the digits for the K-means lab")
 
     def set_points(self, points: PointSet) -> None:
         """Cluster these points from now on (new centroids, grey labels)."""

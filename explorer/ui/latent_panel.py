@@ -361,7 +361,8 @@ class LatentPanel(QWidget):
             return model.arch_id, views.code_sparsity(model, dataset, state), dataset.n_test
 
         self.session.submit(SPARSITY_KEY, job, lambda r: self._show_stats(r, note),
-                            self._on_stats_failed, during_training=False)
+                            self._on_stats_failed, during_training=False,
+                            progress_title="Measuring how sparse the codes are")
 
     def _show_stats_state(self) -> None:
         if not self.session.is_ready:

@@ -309,7 +309,8 @@ class ReconstructionPanel(QWidget):
             return noise, views.mean_test_loss(model, dataset, noise, seed, state), dataset.n_test
 
         self.session.submit(MEAN_LOSS_KEY, job, self._show_mean_loss, self._on_mean_loss_failed,
-                            during_training=False)
+                            during_training=False,
+                            progress_title="Computing the mean loss on the test split")
         self.mean_loss_label.setText("Mean loss on the test split: computing…")
 
     def _show_mean_loss_state(self) -> None:

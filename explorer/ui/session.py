@@ -23,14 +23,6 @@ from explorer.ui.workers import JobState, ModelWorker
 
 log = logging.getLogger(__name__)
 
-# What the status bar says while a long job (keyed as the panels submit it)
-# reports progress.
-PROGRESS_TITLES = {
-    "kmeans-points": "Encoding the digits for the K-means lab",
-    "mean-loss": "Computing the mean loss on the test split",
-    "latent-sparsity": "Measuring how sparse the codes are",
-}
-
 ModelJob = Callable[[JobState, models.Autoencoder, Dataset], Any]
 
 
@@ -89,6 +81,7 @@ class Session(QObject):
         # (signal, args) posted by the model thread, emitted on the GUI thread
         self._inbox: deque[tuple[Any, tuple]] = deque()
         self._inbox_posted.connect(self._deliver_inbox)
+        self._progress_titles: dict[str, str] = {}  # job key -> what the status bar says
         self.worker = ModelWorker(self)
         self.worker.job_progress.connect(self._on_job_progress)
 
@@ -101,8 +94,13 @@ class Session(QObject):
 
     def submit(self, key: str, fn: ModelJob, on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[str], None] | None = None,
-               during_training: bool = True) -> None:
-        """Run fn(state, model, dataset) on the model thread; on_done(result) here."""
+               during_training: bool = True, progress_title: str = "Working") -> None:
+        """Run fn(state, model, dataset) on the model thread; on_done(result) here.
+
+        A job that reports progress is shown in the status bar as
+        "<progress_title>: 45%".
+        """
+        self._progress_titles[key] = progress_title
         def job(state: JobState):
             if self._model is None:
                 raise RuntimeError("no model is loaded yet")
@@ -357,7 +355,7 @@ class Session(QObject):
     def _on_job_progress(self, key: str, fraction: float) -> None:
         # An empty message clears the status bar once the job is done, rather
         # than leaving "99%" there.
-        what = PROGRESS_TITLES.get(key, "Working")
+        what = self._progress_titles.get(key, "Working")
         self.status_message.emit(f"{what}: {fraction:.0%}" if fraction < 1 else "")
 
 

@@ -182,7 +182,8 @@ def test_job_progress_reads_plainly_and_is_cleared_when_done(session, qtbot):
         return True
 
     done = []
-    session.submit("kmeans-points", job, done.append)
+    session.submit("kmeans-points", job, done.append,
+                   progress_title="Encoding the digits for the K-means lab")
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
     qtbot.waitUntil(lambda: len(messages) >= 2, timeout=5000)
     assert messages[-2] == "Encoding the digits for the K-means lab: 50%"
