@@ -175,15 +175,13 @@ def padded_bounds(coords: Any, pad: float = 0.05,
     if c.size == 0:
         return -1.0, 1.0, -1.0, 1.0
     lo, hi = c.min(axis=0), c.max(axis=0)
-    if np.all(hi - lo == 0):
-        centre = lo
-        half = np.full(2, max(1.0, 0.1 * float(np.abs(centre).max())))
-        return (float(centre[0] - half[0]), float(centre[0] + half[0]),
-                float(centre[1] - half[1]), float(centre[1] + half[1]))
-    span = np.maximum(hi - lo, min_span)
-    span = np.maximum(span, span.max() * 0.05)  # a flat cloud still gets some height
     centre = (lo + hi) / 2
-    half = span * (0.5 + pad)
+    if np.all(hi == lo):
+        half = np.full(2, max(1.0, 0.1 * float(np.abs(centre).max())))
+    else:
+        span = np.maximum(hi - lo, min_span)
+        span = np.maximum(span, span.max() * 0.05)  # a flat cloud still gets some height
+        half = span * (0.5 + pad)
     return (float(centre[0] - half[0]), float(centre[0] + half[0]),
             float(centre[1] - half[1]), float(centre[1] + half[1]))
 

@@ -429,8 +429,6 @@ class TrainingPanel(QWidget):
 
     def _on_log_scale(self, on: bool) -> None:
         self.loss_plot.getPlotItem().setLogMode(y=on)
-        if on:
-            self.loss_plot.getPlotItem().enableAutoRange(y=True)
         self.loss_plot.getPlotItem().enableAutoRange()
         self._update_placeholder()  # an empty plot keeps its centred hint
 

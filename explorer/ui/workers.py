@@ -17,7 +17,8 @@ the job's number; the result itself waits in a dict. A Python object in a
 queued signal is copied by Qt while it holds its signal-slot lock, and the
 copy needs the GIL: if the GUI thread, holding the GIL, is meanwhile
 destroying a Qt object (which needs that lock), both threads wait for ever.
-That hang was seen once in the test suite; plain ints cannot cause it.
+Plain ints cannot cause it. (Garbage collection on the model thread was a
+second route to the same hang: see collect_garbage_on_gui_thread_only.)
 """
 
 from __future__ import annotations
