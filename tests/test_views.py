@@ -138,6 +138,9 @@ def test_denoise_code_image_tiles_all_32_maps():
 def test_code_levels_share_one_scale():
     assert views.code_levels(np.array([[0.0, 2.5], [1.0, 0.5]])) == (0.0, 2.5)
     assert views.code_levels(np.zeros((2, 3))) == (0.0, 1.0)  # never an empty range
+    # a diverged model: the scale spans the finite codes, never reaches inf
+    assert views.code_levels(np.array([[np.inf, 2.0], [np.nan, 0.5]])) == (0.0, 2.0)
+    assert views.code_levels(np.full((2, 2), np.inf)) == (0.0, 1.0)
 
 
 # ------------------------------------------------------------------ sparsity

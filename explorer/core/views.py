@@ -233,9 +233,14 @@ def tile_maps(code: np.ndarray, columns: int = 8, gap: int = 1) -> np.ndarray:
 
 
 def code_levels(codes: np.ndarray) -> tuple[float, float]:
-    """One colour scale for all shown codes: 0 to their largest value."""
-    codes = np.asarray(codes)
-    top = float(np.nanmax(codes)) if codes.size else 0.0
+    """One colour scale for all shown codes: 0 to their largest finite value.
+
+    A diverged model (too large a learning rate) gives infinite codes; a scale
+    to infinity is refused by the colour bar and would show nothing anyway.
+    """
+    codes = np.asarray(codes, dtype=np.float64)
+    finite = codes[np.isfinite(codes)]
+    top = float(finite.max()) if finite.size else 0.0
     return 0.0, top if top > 0 else 1.0
 
 

@@ -223,3 +223,18 @@ def test_a_dataset_without_every_digit_falls_back_to_the_first_ten(qtbot, tiny, 
         assert recon.first_ten_button.isChecked() and not recon.one_per_class_button.isChecked()
     finally:
         assert session.shutdown(5000)
+
+
+def test_codes_of_a_diverged_model_still_draw(qtbot, setup):
+    """Infinite codes (learning rate far too large) used to crash the colour bar."""
+    import dataclasses
+
+    session, recon, latent = setup
+    codes = recon.current_view.codes.copy()
+    codes[0].flat[0] = np.inf
+    codes[1].flat[1] = np.nan
+    recon.view_updated.emit(dataclasses.replace(recon.current_view, codes=codes))
+    finite = codes[np.isfinite(codes)]
+    assert latent.levels == (0.0, float(finite.max()))
+    latent.select_code(0)
+    assert latent.selected_code == 0
