@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from unittest.mock import Mock
 
 import numpy as np
 import pytest
 
 from explorer.core import latent_points, models
 from explorer.core.latent_points import PointSet, compute_points
+from explorer.core.tasks import Cancelled
+from recording import RecordingTask
 
 
 def test_pixel_source_flattens_the_first_test_digits_and_projects_them(tiny):
@@ -43,14 +44,14 @@ def test_bad_requests_say_what_is_wrong(tiny):
 def test_latent_source_equals_the_encoder_flattened_and_reports_progress(tiny, monkeypatch):
     monkeypatch.setattr(latent_points, "ENCODE_BATCH", 16)  # several batches
     model = models.build("simple")
-    state = Mock()
+    state = RecordingTask()
     points = compute_points(model, tiny, "latent", 40, state)
     expected = models.encode(model, tiny.x_test[:40]).reshape(40, -1)
     np.testing.assert_allclose(points.codes, expected, rtol=1e-5, atol=1e-6)
     assert points.codes.shape == (40, 32) and points.dim == 32
     assert points.source == "latent codes of the simple model"
-    assert state.check.call_count >= 3  # between the batches: cancellable
-    fractions = [c.args[0] for c in state.set_progress.call_args_list]
+    assert state.checks >= 3  # between the batches: cancellable
+    fractions = state.fractions
     assert fractions and fractions[-1] == pytest.approx(1.0)
     assert all(0.0 <= f <= 1.0 for f in fractions)
 
@@ -67,23 +68,10 @@ def test_conv_codes_are_flattened_to_128(tiny):
 def test_a_cancelled_job_stops_between_batches(tiny, monkeypatch):
     monkeypatch.setattr(latent_points, "ENCODE_BATCH", 8)
 
-    class Cancelled(Exception):
-        pass
-
-    calls = []
-
-    class State:
-        def check(self):
-            calls.append(1)
-            if len(calls) == 2:
-                raise Cancelled
-
-        def set_progress(self, fraction):
-            pass
-
+    state = RecordingTask(cancel_at_check=2)
     with pytest.raises(Cancelled):
-        compute_points(models.build("simple"), tiny, "latent", 40, State())
-    assert len(calls) == 2
+        compute_points(models.build("simple"), tiny, "latent", 40, state)
+    assert state.checks == 2
 
 
 def test_group_by_label_splits_indices_and_skips_unassigned():

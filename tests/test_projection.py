@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from unittest.mock import Mock
 
 import numpy as np
 import pytest
 
 from explorer.core import projection
-from explorer.core.projection import Projection, ProjectionCancelled, flatten_codes, pca_2d
+from explorer.core.projection import Projection, flatten_codes, pca_2d
+from explorer.core.tasks import Cancelled, Task
+from recording import RecordingTask
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn.decomposition import PCA  # noqa: E402
@@ -116,24 +117,22 @@ def test_codes_of_any_shape_are_flattened():
     np.testing.assert_array_equal(p.coords, pca_2d(flat).coords)
 
 
-def test_mock_state_is_accepted_and_told_progress():
+def test_a_task_state_is_told_progress():
     x = correlated(200, 10, seed=0)
-    state = Mock()
+    state = RecordingTask()
     p = pca_2d(x, state)
     np.testing.assert_array_equal(p.coords, pca_2d(x).coords)
-    fractions = [c.args[0] for c in state.set_progress.call_args_list]
+    fractions = state.fractions
     assert fractions and fractions[-1] == 1.0
     assert fractions == sorted(fractions) and all(0.0 <= f <= 1.0 for f in fractions)
 
 
-def test_interrupted_state_cancels():
-    state = Mock()
-    state.is_interrupted.return_value = True
-    with pytest.raises(ProjectionCancelled):
+def test_cancelled_state_cancels():
+    state = Task()
+    state.cancel()
+    with pytest.raises(Cancelled):
         pca_2d(correlated(100, 5, seed=0), state)
-    quiet = Mock()
-    quiet.is_interrupted.return_value = False
-    assert pca_2d(correlated(100, 5, seed=0), quiet).coords.shape == (100, 2)
+    assert pca_2d(correlated(100, 5, seed=0), Task()).coords.shape == (100, 2)
 
 
 def test_bad_input_rejected():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from unittest.mock import Mock
 
 import numpy as np
 import pytest
 
 from explorer.core import models, views
 from explorer.core.data import add_noise
+from explorer.core.tasks import Cancelled
+from recording import RecordingTask
 
 
 @pytest.fixture(scope="module")
@@ -88,25 +89,21 @@ def test_noisy_view_feeds_the_noisy_digits_and_scores_against_clean(conv, tiny):
 
 
 def test_mean_test_loss_reports_progress_and_matches_per_image_loss(conv, tiny):
-    state = Mock()
+    state = RecordingTask()
     got = views.mean_test_loss(conv, tiny, 0.3, seed=2, state=state, batch_size=20)
     x = tiny.x_test
     want = models.per_image_loss(x, models.reconstruct(conv, add_noise(x, 0.3, seed=2))).mean()
     assert got == pytest.approx(want, rel=1e-5)
-    fractions = [c.args[0] for c in state.set_progress.call_args_list]
+    fractions = state.fractions
     assert len(fractions) == 4 and fractions[-1] == 1.0 and fractions == sorted(fractions)
-    assert state.check.call_count == 4
+    assert state.checks == 4
 
 
 def test_mean_test_loss_stops_when_cancelled(conv, tiny):
-    class Cancelled(Exception):
-        pass
-
-    state = Mock()
-    state.check.side_effect = [None, Cancelled()]
+    state = RecordingTask(cancel_at_check=2)
     with pytest.raises(Cancelled):
         views.mean_test_loss(conv, tiny, 0.0, seed=0, state=state, batch_size=20)
-    assert state.set_progress.call_count == 1
+    assert len(state.fractions) == 1
 
 
 # -------------------------------------------------------------- code images
@@ -155,12 +152,12 @@ def test_sparsity_stats():
 
 
 def test_code_sparsity_encodes_the_whole_test_split(conv, tiny):
-    state = Mock()
+    state = RecordingTask()
     s = views.code_sparsity(conv, tiny, state)
     codes = models.encode(conv, tiny.x_test)
     assert s.mean_activation == pytest.approx(float(codes.mean()), rel=1e-5)
     assert s.n_codes == tiny.n_test and s.code_size == 128
-    assert state.set_progress.call_args_list[-1].args[0] == 1.0
+    assert state.fractions[-1] == 1.0
 
 
 # ---------------------------------------------------------------------- grids

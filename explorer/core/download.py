@@ -12,9 +12,8 @@ message in milliseconds instead of a long urllib stall.
 from __future__ import annotations
 
 import socket
-from typing import Callable
-
 from explorer.core.data import Dataset, DatasetError, keras_cache_path, load_dataset
+from explorer.core.tasks import TaskState, ensure
 
 __all__ = ["DownloadError", "SERVER", "probe_server", "download_full_mnist", "is_full_mnist"]
 
@@ -41,18 +40,20 @@ def probe_server(timeout_s: float = 3.0, server: tuple[str, int] = SERVER) -> No
 
 
 def download_full_mnist(probe_timeout_s: float = 3.0,
-                        cancelled: Callable[[], bool] | None = None) -> Dataset | None:
+                        state: TaskState | None = None) -> Dataset | None:
     """Full MNIST from the Keras cache, downloading it first if it is not there.
 
-    Returns None when `cancelled()` says the caller no longer wants it.
+    Returns None once `state` is cancelled (Keras' download itself cannot be
+    interrupted, so that is checked before and after it).
     Raises DownloadError with a message for the user on any failure.
     """
+    state = ensure(state)
     if keras_cache_path().is_file():
         cached = load_dataset()  # a bad cache falls back (and is re-downloaded below)
         if is_full_mnist(cached):
             return cached
     probe_server(probe_timeout_s)
-    if cancelled is not None and cancelled():
+    if state.is_cancelled():
         return None
     from explorer.core import models
 
@@ -62,7 +63,7 @@ def download_full_mnist(probe_timeout_s: float = 3.0,
     except Exception as exc:  # urllib, hash mismatch, disk full...: Keras wraps them all
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DownloadError(f"the download failed: {reason}") from None
-    if cancelled is not None and cancelled():
+    if state.is_cancelled():
         return None
     try:
         ds = load_dataset()

@@ -1,10 +1,11 @@
 """The points the K-means lab clusters, and the small geometry it draws with.
 
 No Qt here. `compute_points` runs on the model thread (it calls the encoder)
-and returns plain numpy in a frozen `PointSet`; tests call it with a `Mock()`
-state as Orange3's `run_mds` is tested. The helpers below it are the numpy
-the panel needs per redraw or per mouse move (grouping points by cluster,
-the Voronoi grid, the point under the cursor), kept here so that the UI
+and returns plain numpy in a frozen `PointSet`; tests call it with a
+`tasks.Task()` as state, as Orange3's `run_mds` is tested. The helpers
+below it are the numpy the panel needs per redraw or per mouse move
+(grouping points by cluster, the Voronoi grid, the point under the cursor),
+kept here so that the UI
 module only moves arrays into pyqtgraph items.
 """
 
@@ -16,7 +17,8 @@ from typing import Any, Literal
 import numpy as np
 
 from explorer.core import models
-from explorer.core.projection import Projection, ProjectionCancelled, flatten_codes, pca_2d
+from explorer.core.projection import Projection, flatten_codes, pca_2d
+from explorer.core.tasks import TaskState, ensure
 
 __all__ = [
     "ENCODE_BATCH", "PointSet", "SOURCES", "compute_points", "group_by_label", "lift",
@@ -69,27 +71,28 @@ class PointSet:
 
 
 def make_point_set(codes: Any, labels: Any, images: Any, source: str,
-                   state: Any = None, progress_from: float = 0.0) -> PointSet:
+                   state: TaskState | None = None, progress_from: float = 0.0) -> PointSet:
     """A PointSet from codes of any shape (n, ...): flattened, then projected by PCA.
 
     Public so that a caller can cluster points of its own (a test's
     identical points, a benchmark's gaussian blobs) through `set_points`.
     """
     flat = flatten_codes(codes)
-    projection = pca_2d(flat, _Scaled(state, progress_from, 1.0))
+    projection = pca_2d(flat, ensure(state).subrange(progress_from, 1.0))
     return PointSet(flat, projection.coords, projection,
                     np.asarray(labels, dtype=np.int64).reshape(-1),
                     np.asarray(images, dtype=np.float32), source)
 
 
 def compute_points(model: models.Autoencoder | None, dataset: Any, source: Source = "latent",
-                   max_points: int | None = None, state: Any = None) -> PointSet:
+                   max_points: int | None = None, state: TaskState | None = None) -> PointSet:
     """The first `max_points` test digits (None: all) as a PointSet.
 
     "latent": encoded by `model` in batches (checking `state` for
     cancellation between them); "pixels": the 784 raw pixels, no model needed.
-    `state` may offer ``check()`` (raises to cancel) and ``set_progress(f)``.
+    `state` gets the progress; `tasks.Cancelled` is raised once it is cancelled.
     """
+    state = ensure(state)
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
     n_test = int(dataset.x_test.shape[0])
@@ -106,48 +109,14 @@ def compute_points(model: models.Autoencoder | None, dataset: Any, source: Sourc
             raise ValueError("latent codes need a model; none is loaded yet")
         parts = []
         for start in range(0, n, ENCODE_BATCH):
-            _check(state)
+            state.check()
             parts.append(flatten_codes(models.encode(model, images[start:start + ENCODE_BATCH])))
-            _report(state, _ENCODE_SHARE * min(n, start + ENCODE_BATCH) / n)
+            state.set_progress(_ENCODE_SHARE * min(n, start + ENCODE_BATCH) / n)
         codes = np.concatenate(parts)
         name = f"latent codes of the {model.arch_id} model"
-    _check(state)
-    try:
-        return make_point_set(codes, labels, images, name, state,
-                              0.0 if source == "pixels" else _ENCODE_SHARE)
-    except ProjectionCancelled:
-        _check(state)  # turn it into the worker's own cancellation
-        raise
-
-
-# ------------------------------------------------------------ state helpers
-def _check(state: Any) -> None:
-    check = getattr(state, "check", None)
-    if callable(check):
-        check()
-
-
-def _report(state: Any, fraction: float) -> None:
-    report = getattr(state, "set_progress", None)
-    if callable(report):
-        report(float(fraction))
-
-
-class _Scaled:
-    """Maps pca_2d's own 0..1 progress into [lo, hi] of the whole job's."""
-
-    def __init__(self, state: Any, lo: float, hi: float):
-        self.state, self.lo, self.hi = state, lo, hi
-
-    def set_progress(self, fraction: float) -> None:
-        _report(self.state, self.lo + (self.hi - self.lo) * float(fraction))
-
-    def is_interrupted(self) -> bool:
-        check = getattr(self.state, "is_interrupted", None)
-        if not callable(check):
-            return False
-        flag = check()
-        return isinstance(flag, (bool, np.bool_)) and bool(flag)  # a Mock is not a yes
+    state.check()
+    return make_point_set(codes, labels, images, name, state,
+                          0.0 if source == "pixels" else _ENCODE_SHARE)
 
 
 # --------------------------------------------------------- drawing helpers

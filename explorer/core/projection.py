@@ -1,8 +1,8 @@
 """2-D projections of latent codes (pure numpy, no Qt).
 
 ``pca_2d`` follows the pattern of Orange3's ``run_mds``: a plain function
-that takes an optional ``state`` object for progress and cancellation, so the
-UI can run it in a worker and tests can call it directly with a ``Mock()``.
+that takes an optional ``state`` (explorer.core.tasks) for progress and
+cancellation, so the UI can run it in a worker and tests can call it directly.
 
 Why eigen-decompose the covariance instead of the SVD of the data: only the
 two leading directions are needed, and forming the d x d covariance (one
@@ -24,17 +24,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Projection", "ProjectionCancelled", "flatten_codes", "pca_2d"]
+from explorer.core.tasks import TaskState, ensure
+
+__all__ = ["Projection", "flatten_codes", "pca_2d"]
 
 # Largest min(n, d) for which the exact (covariance or Gram) route is used.
 _EXACT_LIMIT = 2048
 _RANDOMIZED_OVERSAMPLE = 10
 _RANDOMIZED_MAX_ITERATIONS = 40  # cap for gapless (noise-like) spectra
 _RANDOMIZED_TOL = 1e-9
-
-
-class ProjectionCancelled(Exception):
-    """Raised by :func:`pca_2d` when ``state.is_interrupted()`` returns True."""
 
 
 @dataclass(frozen=True, eq=False)  # eq on arrays would be ambiguous
@@ -76,29 +74,9 @@ def flatten_codes(codes: Any) -> np.ndarray:
     return _as_2d(codes, np.float32)
 
 
-def _interrupted(state: Any) -> bool:
-    if state is None:
-        return False
-    check = getattr(state, "is_interrupted", None)
-    if check is None:
-        return False
-    # Only a real True counts: a bare unittest.mock.Mock() returns a (truthy)
-    # Mock here, and tests pass one without meaning "cancel".
-    flag = check()
-    return isinstance(flag, (bool, np.bool_)) and bool(flag)
-
-
-def _progress(state: Any, fraction: float) -> None:
-    if state is not None:
-        report = getattr(state, "set_progress", None)
-        if callable(report):
-            report(float(fraction))
-
-
-def _checkpoint(state: Any, fraction: float) -> None:
-    _progress(state, fraction)
-    if _interrupted(state):
-        raise ProjectionCancelled()
+def _checkpoint(state: TaskState, fraction: float) -> None:
+    state.set_progress(fraction)
+    state.check()
 
 
 def _top2_exact(xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +95,7 @@ def _top2_exact(xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return w, comps
 
 
-def _top2_randomized(xc: np.ndarray, state: Any) -> tuple[np.ndarray, np.ndarray]:
+def _top2_randomized(xc: np.ndarray, state: TaskState) -> tuple[np.ndarray, np.ndarray]:
     """Two leading eigenpairs by block subspace iteration; seeded, so repeatable.
 
     Each pass costs two products with the data; it stops once the two Ritz
@@ -147,7 +125,7 @@ def _top2_randomized(xc: np.ndarray, state: Any) -> tuple[np.ndarray, np.ndarray
     return w[::-1][:2], comps
 
 
-def pca_2d(points: Any, state: Any = None) -> Projection:
+def pca_2d(points: Any, state: TaskState | None = None) -> Projection:
     """Principal-component projection of points (n, d) (or codes (n, ...)) to 2-D.
 
     Signs are fixed so that the largest-magnitude loading of each component
@@ -155,9 +133,10 @@ def pca_2d(points: Any, state: Any = None) -> Projection:
     zero second coordinate; constant data gives all-zero coordinates (and
     explained variance 0), never NaN.
 
-    ``state`` may provide ``set_progress(fraction)`` and ``is_interrupted()``;
-    when the latter returns True, :class:`ProjectionCancelled` is raised.
+    ``state`` (a :class:`~explorer.core.tasks.TaskState`) gets the progress;
+    once it is cancelled, :class:`~explorer.core.tasks.Cancelled` is raised.
     """
+    state = ensure(state)
     x = _as_2d(points, np.float64)
     n, d = x.shape
     if n == 0:
@@ -210,5 +189,5 @@ def pca_2d(points: Any, state: Any = None) -> Projection:
     # coords through transform() itself, so transform(training points) == coords.
     coords = proj.transform(x)
     result = Projection(coords=coords, mean=mean, components=components, explained_variance_ratio=ratio)
-    _progress(state, 1.0)
+    state.set_progress(1.0)
     return result

@@ -17,6 +17,7 @@ import numpy as np
 
 from explorer.core import models
 from explorer.core.data import Dataset, add_noise
+from explorer.core.tasks import TaskState
 
 # Per-batch progress is forwarded at most this often: drawing a plot 500 times
 # a second would cost more than the training itself.
@@ -137,16 +138,19 @@ def training_arrays(dataset: Dataset, config: TrainConfig):
     return x_in, x_train, val_in, x_test
 
 
-class TrainControl:
+class TrainControl(TaskState):
     """Stop and pause switches, set from any thread, read between batches.
 
-    `between_batches` (if given) is called on the training thread after every
-    batch: the UI uses it to serve its own requests for the model (a few
-    reconstructions) without ever touching Keras from another thread.
+    A training run's task state (explorer.core.tasks): cancelling it is a
+    stop, and its progress is the share of all batches done. `between_batches`
+    (if given) is called on the training thread after every batch: the UI
+    uses it to serve its own requests for the model (a few reconstructions)
+    without ever touching Keras from another thread.
     """
 
-    def __init__(self, between_batches=None):
+    def __init__(self, between_batches=None, on_progress=None):
         self.stop = threading.Event()
+        self.on_progress = on_progress
         self.resume = threading.Event()
         self.resume.set()
         self.between_batches = between_batches
@@ -164,6 +168,13 @@ class TrainControl:
     @property
     def paused(self) -> bool:
         return not self.resume.is_set()
+
+    def is_cancelled(self) -> bool:
+        return self.stop.is_set()
+
+    def set_progress(self, fraction: float, text: str = "") -> None:
+        if self.on_progress is not None:
+            self.on_progress(fraction, text)
 
 
 def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
@@ -379,14 +390,17 @@ def _make_callback_class():
                     f"the weights of the last good epoch were put back. "
                     f"Try a smaller learning rate.")
             now = time.perf_counter()
-            if self.listener is not None and (
-                    now - self._last_report >= BATCH_REPORT_INTERVAL_S
+            if (now - self._last_report >= BATCH_REPORT_INTERVAL_S
                     or n == self.batches_per_epoch):
                 self._last_report = now
                 done = self.epochs_done * self.batches_per_epoch + n
-                self.listener.on_batch(BatchProgress(
-                    self._epoch - self._initial_epoch, n, self.batches_per_epoch,
-                    batch_loss, self._samples_per_s(done), self._eta(done)))
+                if self.listener is not None:
+                    self.listener.on_batch(BatchProgress(
+                        self._epoch - self._initial_epoch, n, self.batches_per_epoch,
+                        batch_loss, self._samples_per_s(done), self._eta(done)))
+                self.control.set_progress(
+                    done / (self.batches_per_epoch * self.config.epochs),
+                    f"epoch {self.epochs_done + 1} of {self.config.epochs}")
             self._serve_requests()
             self._wait_while_paused()
             if self.stop_event.is_set():

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from explorer.core import models
 from explorer.core.data import Dataset, add_noise, one_of_each_class
+from explorer.core.tasks import TaskState, ensure
 
 # The noise slider: integer steps of 0.05 from 0.00 to 1.00.
 NOISE_STEP = 0.05
@@ -32,14 +33,6 @@ SELECTION_MODES = ("first", "random", "classes")
 
 # The tutorial's mean code activations (encoded_imgs.mean()), for comparison.
 SEED_MEAN_ACTIVATION = {"simple": 7.30, "sparse": 3.33}
-
-
-class ProgressState(Protocol):
-    """What the long computations need from their caller (a JobState, a Mock)."""
-
-    def set_progress(self, fraction: float) -> None: ...
-
-    def check(self) -> None: ...
 
 
 def noise_from_step(step: int) -> float:
@@ -122,13 +115,14 @@ def compute_view(model: models.Autoencoder, dataset: Dataset, indices: np.ndarra
 
 
 def mean_test_loss(model: models.Autoencoder, dataset: Dataset, noise: float, seed: int,
-                   state: ProgressState, batch_size: int = 500) -> float:
+                   state: TaskState | None = None, batch_size: int = 500) -> float:
     """Mean per-image binary cross-entropy over the whole test split.
 
     The noise is drawn once for the whole split (as `training.evaluate_loss`
     does), and the forward passes go in batches so that progress can be shown
     and a newer request can cancel this one between batches.
     """
+    state = ensure(state)
     x = dataset.x_test
     x_in = x if noise <= 0 else add_noise(x, noise, seed=seed)
     n = len(x)
@@ -144,9 +138,11 @@ def mean_test_loss(model: models.Autoencoder, dataset: Dataset, noise: float, se
     return float(np.concatenate(losses).mean())
 
 
-def encode_test_split(model: models.Autoencoder, dataset: Dataset, state: ProgressState,
+def encode_test_split(model: models.Autoencoder, dataset: Dataset,
+                      state: TaskState | None = None,
                       batch_size: int = 500) -> np.ndarray:
     """Codes of every test digit, (n, *code_shape), in cancellable batches."""
+    state = ensure(state)
     x = dataset.x_test
     parts = []
     for start in range(0, len(x), batch_size):
@@ -193,7 +189,8 @@ def sparsity_stats(codes: np.ndarray, bins: int = 40) -> SparsityStats:
         max_activation=top, n_codes=int(len(codes)), code_size=int(flat.shape[1]))
 
 
-def code_sparsity(model: models.Autoencoder, dataset: Dataset, state: ProgressState,
+def code_sparsity(model: models.Autoencoder, dataset: Dataset,
+                  state: TaskState | None = None,
                   bins: int = 40) -> SparsityStats:
     """Encode the test split and summarise it (on the model thread)."""
     return sparsity_stats(encode_test_split(model, dataset, state), bins=bins)

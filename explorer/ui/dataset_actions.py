@@ -132,7 +132,7 @@ class DatasetActions(QObject):
         dialog.show()
 
         def job(state):
-            return download.download_full_mnist(cancelled=state.is_interrupted)
+            return download.download_full_mnist(state=state)
 
         # Heavy for the model thread (seconds): never in the middle of a training run.
         session.worker.submit(DOWNLOAD_KEY, job, self._on_downloaded, self._on_download_failed,

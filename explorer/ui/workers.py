@@ -34,6 +34,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from explorer.core.tasks import Cancelled, TaskState
+
 log = logging.getLogger(__name__)
 
 _threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
@@ -86,26 +88,20 @@ def make_thread(name: str) -> QThread:
     return thread
 
 
-class JobCancelled(Exception):
-    """Raised by `JobState.check()` when a newer job replaced this one."""
+class JobState(TaskState):
+    """Handed to job functions: the core task contract, answered by the worker.
 
+    A job is cancelled once a newer job with its key replaced it, or
+    `ModelWorker.cancel(key)` forgot it.
+    """
 
-@dataclass
-class JobState:
-    """Handed to job functions: progress reports and a cancellation check."""
+    def __init__(self, worker: "ModelWorker", key: str, token: int):
+        self._worker, self.key, self.token = worker, key, token
 
-    _worker: "ModelWorker"
-    key: str
-    token: int
-
-    def is_interrupted(self) -> bool:
+    def is_cancelled(self) -> bool:
         return self._worker._is_stale(self.key, self.token)
 
-    def check(self) -> None:
-        if self.is_interrupted():
-            raise JobCancelled
-
-    def set_progress(self, fraction: float) -> None:
+    def set_progress(self, fraction: float, text: str = "") -> None:
         self._worker.job_progress.emit(self.key, float(fraction))
 
 
@@ -246,7 +242,7 @@ class ModelWorker(QObject):
         state = JobState(self, job.key, job.token)
         try:
             result = job.fn(state)
-        except JobCancelled:
+        except Cancelled:
             return
         except Exception as exc:  # reported to the UI, never raised into Qt
             log.debug("job %s failed", job.key, exc_info=True)
