@@ -137,7 +137,8 @@ def run_train(args) -> int:
         print(f"autoencoder-explorer: error: {exc}", file=sys.stderr)
         return 2
     print(f"Data: {dataset.source}")
-    print(f"Training {args.arch} for {config.epochs} epoch{'s' if config.epochs != 1 else ''}, batch size {config.batch_size}, "
+    epochs = f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}"
+    print(f"Training {args.arch} for {epochs}, batch size {config.batch_size}, "
           f"{config.optimizer} (learning rate {config.effective_learning_rate:g})"
           + (f", noise factor {config.effective_noise:g}" if config.effective_noise else ""))
     model = models.build(args.arch)

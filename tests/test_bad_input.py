@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mnist_files import digits, idx_bytes, idx_folder, npz, truncated_gz_folder
 
 from explorer import cli
 from explorer.core import store
-from mnist_files import digits, idx_bytes, idx_folder, npz, truncated_gz_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 

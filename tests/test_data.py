@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mnist_files import digits as small
+from mnist_files import idx_bytes
 
 from explorer.core import data
 from explorer.core.data import Dataset, DatasetError, add_noise, load_dataset, one_of_each_class
-from mnist_files import digits as small, idx_bytes
 
 # ---------------------------------------------------------------- helpers
 
@@ -339,11 +340,13 @@ BAD_NPZ = {
     "string_dtype": (_bad(x_test=np.full((20, 28, 28), "a")), r"bad.npz\[x_test\]: images have dtype <U1"),
     "nan": (_bad(x_train=lambda x: np.where(x > 250, np.nan, x / 255.0)), r"bad.npz\[x_train\]: .*NaN"),
     "inf": (_bad(x_test=lambda x: np.where(x > 250, np.inf, x * 1.0)), r"bad.npz\[x_test\]: .*infinite"),
-    "above_255": (_bad(x_train=lambda x: x.astype(np.int32) + 1), r"bad.npz\[x_train\]: pixel values span 1..256"),
+    "above_255": (_bad(x_train=lambda x: x.astype(np.int32) + 1),
+                  r"bad.npz\[x_train\]: pixel values span 1..256"),
     "negative": (_bad(x_test=lambda x: x / 255.0 - 0.5), r"bad.npz\[x_test\]: pixel values span -0.5"),
     "label_range": (_bad(y_train=lambda y: y + 1), r"bad.npz\[y_train\]: labels span 1..10"),
     "label_fraction": (_bad(y_train=lambda y: y + 0.5), r"bad.npz\[y_train\]: labels must be whole"),
-    "count": (_bad(y_train=lambda y: y[:-1]), r"bad.npz\[x_train\] holds 30 images but bad.npz\[y_train\] holds 29"),
+    "count": (_bad(y_train=lambda y: y[:-1]),
+              r"bad.npz\[x_train\] holds 30 images but bad.npz\[y_train\] holds 29"),
     "empty": (_bad(x_test=np.zeros((0, 28, 28), np.uint8), y_test=np.zeros(0, np.uint8)),
               r"bad.npz\[x_test\]: holds no images"),
 }

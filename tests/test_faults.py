@@ -174,7 +174,7 @@ def _weights(model) -> list[np.ndarray]:
 
 
 def _same(a, b) -> bool:
-    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=False))
 
 
 def test_a_stop_asked_before_the_run_starts_takes_not_one_step(tiny):

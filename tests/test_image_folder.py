@@ -10,8 +10,14 @@ import pytest
 
 from explorer.core import image_folder
 from explorer.core.data import DatasetError
-from explorer.core.image_folder import (dataset_from_images, decode_png, label_from_path,
-                                        load_image_folder, load_path, to_digit)
+from explorer.core.image_folder import (
+    dataset_from_images,
+    decode_png,
+    label_from_path,
+    load_image_folder,
+    load_path,
+    to_digit,
+)
 
 
 # ----------------------------------------------------------- a PNG writer
@@ -159,7 +165,7 @@ def test_dataset_from_images_splits_and_labels(tiny):
     assert "class drawings: 16 train / 4 test" == ds.source
     allx = np.concatenate([ds.x_train, ds.x_test])
     ally = np.concatenate([ds.y_train, ds.y_test])
-    for x, y in zip(allx, ally):  # each image still with its own label
+    for x, y in zip(allx, ally, strict=True):  # each image still with its own label
         i = next(i for i, im in enumerate(images) if np.array_equal(im, x))
         assert y == tiny.y_test[i]
     assert not ds.x_train.flags.writeable

@@ -176,7 +176,8 @@ def test_kmeans_plus_plus_is_reproducible_and_seed_dependent():
     # centroids are data points, and distinct on distinct data
     assert all(any(np.array_equal(row, p) for p in x) for row in a)
     assert len({tuple(r) for r in a}) == 8
-    np.testing.assert_array_equal(KMeansStepper(x, 8, seed=5).centroids, KMeansStepper(x, 8, seed=5).centroids)
+    np.testing.assert_array_equal(KMeansStepper(x, 8, seed=5).centroids,
+                                  KMeansStepper(x, 8, seed=5).centroids)
     assert not np.array_equal(KMeansStepper(x, 8, seed=5).centroids, KMeansStepper(x, 8, seed=6).centroids)
 
 
@@ -370,7 +371,8 @@ def test_confusion_purity_nmi_match_sklearn():
         (np.arange(50), np.arange(50) % 5),
         (rng.integers(3, size=40), rng.integers(4, size=40)),
     ]:
-        assert normalized_mutual_info(a, b) == pytest.approx(normalized_mutual_info_score(b, a), rel=1e-12, abs=1e-15)
+        assert normalized_mutual_info(a, b) == pytest.approx(
+            normalized_mutual_info_score(b, a), rel=1e-12, abs=1e-15)
 
 
 def test_confusion_matrix_counts_missing_clusters_and_skips_unassigned():

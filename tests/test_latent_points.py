@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
+from recording import RecordingTask
 
 from explorer.core import latent_points, models
 from explorer.core.latent_points import PointSet, compute_points
 from explorer.core.tasks import Cancelled
-from recording import RecordingTask
 
 
 def test_pixel_source_flattens_the_first_test_digits_and_projects_them(tiny):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
+from recording import RecordingTask
 
 from explorer.core import projection
 from explorer.core.projection import Projection, flatten_codes, pca_2d
 from explorer.core.tasks import Cancelled, Task
-from recording import RecordingTask
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn.decomposition import PCA  # noqa: E402

@@ -30,7 +30,7 @@ def test_save_and_load_round_trip(tmp_path):
     other = models.build("conv")
     meta = store.load(other, tmp_path)
     assert meta.arch_id == "conv" and meta.val_loss == pytest.approx(0.21)
-    for a, b in zip(model.autoencoder.get_weights(), other.autoencoder.get_weights()):
+    for a, b in zip(model.autoencoder.get_weights(), other.autoencoder.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert "1 epoch" in meta.summary() and "test data" in meta.summary()
 
@@ -41,7 +41,7 @@ def test_weights_for_another_architecture_are_refused_and_nothing_changes(tmp_pa
     before = target.autoencoder.get_weights()
     with pytest.raises(store.StoreError, match="deep.weights.h5.*'simple'"):
         store.load_weights(target, tmp_path / "deep.weights.h5")
-    for a, b in zip(before, target.autoencoder.get_weights()):
+    for a, b in zip(before, target.autoencoder.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

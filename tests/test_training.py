@@ -75,7 +75,7 @@ def test_nan_loss_stops_and_restores_the_last_good_weights(tiny):
     assert "epoch 1" in result.error and "batch" in result.error
     assert "learning rate" in result.error
     after = model.autoencoder.get_weights()
-    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
     assert all(np.isfinite(w).all() for w in after)
 
 
@@ -164,7 +164,7 @@ def test_the_input_pipeline_feeds_exactly_the_training_arrays(tiny):
     inputs = training._fit_inputs(keras, x_in, target, val_in, val_target, 50, seed=0)
     if "y" in inputs:
         pytest.skip("not the TensorFlow backend")
-    seen_in, seen_target = zip(*[(np.asarray(a), np.asarray(b)) for a, b in inputs["x"]])
+    seen_in, seen_target = zip(*[(np.asarray(a), np.asarray(b)) for a, b in inputs["x"]], strict=True)
     seen_in, seen_target = np.concatenate(seen_in), np.concatenate(seen_target)
     order = np.lexsort(target.reshape(len(target), -1).T)  # undo the shuffle
     got = np.lexsort(seen_target.reshape(len(seen_target), -1).T)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
+from recording import RecordingTask
 
 from explorer.core import models, views
 from explorer.core.data import add_noise
 from explorer.core.tasks import Cancelled
-from recording import RecordingTask
 
 
 @pytest.fixture(scope="module")

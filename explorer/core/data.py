@@ -227,7 +227,8 @@ def _labels(y: np.ndarray, name: str) -> np.ndarray:
     if y.dtype.kind == "f" and not (np.isfinite(y).all() and (y == np.round(y)).all()):
         raise DatasetError(f"{name}: labels must be whole numbers 0..9 (found NaN, inf or fractions)")
     if y.size and (y.min() < 0 or y.max() > 9):
-        raise DatasetError(f"{name}: labels span {y.min().item():g}..{y.max().item():g}; expected digits 0..9")
+        raise DatasetError(f"{name}: labels span {y.min().item():g}..{y.max().item():g}; "
+                           "expected digits 0..9")
     return y.astype(np.int64)
 
 
@@ -292,7 +293,7 @@ def _load_embedded_cached(folder: Path, _stamps: tuple[tuple[int, int], ...]) ->
         if len(parts) == 2:
             sums[parts[1].lstrip("*")] = parts[0].lower()
     arrays = []
-    for fname, ndim in zip(_EMBEDDED_FILES, (_IMAGES, _LABELS)):
+    for fname, ndim in zip(_EMBEDDED_FILES, (_IMAGES, _LABELS), strict=True):
         raw = _read_bytes(folder / fname)
         want, got = sums.get(fname), hashlib.sha256(raw).hexdigest()
         if got != want:

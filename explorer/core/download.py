@@ -12,6 +12,7 @@ message in milliseconds instead of a long urllib stall.
 from __future__ import annotations
 
 import socket
+
 from explorer.core.data import Dataset, DatasetError, keras_cache_path, load_dataset
 from explorer.core.tasks import TaskState, ensure
 

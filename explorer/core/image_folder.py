@@ -27,8 +27,8 @@ import os
 import re
 import struct
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -288,7 +288,7 @@ def load_image_folder(folder: str | os.PathLike[str]) -> Dataset:
             raise DatasetError(f"{f.name}: cannot be read ({exc.strerror or exc})") from None
         images.append(decode_png(data, f.relative_to(folder).as_posix()))
     found = [label_from_path(f, folder) for f in files]
-    missing = [f for f, y in zip(files, found) if y is None]
+    missing = [f for f, y in zip(files, found, strict=True) if y is None]
     if missing and len(missing) < len(files):
         raise DatasetError(
             f"{folder.name}: {len(missing)} of {len(files)} images have no label "

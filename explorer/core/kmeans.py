@@ -20,8 +20,9 @@ The pure functions at the bottom feed the cluster-vs-digit panel.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Sequence, Union
+from typing import Any, Literal
 
 import numpy as np
 
@@ -34,8 +35,8 @@ __all__ = [
     "voronoi_labels",
 ]
 
-InitLike = Union[Literal["k-means++", "random"], np.ndarray, Sequence[Sequence[float]]]
-SeedLike = Union[int, None, np.random.Generator, np.random.SeedSequence]
+InitLike = Literal["k-means++", "random"] | np.ndarray | Sequence[Sequence[float]]
+SeedLike = int | None | np.random.Generator | np.random.SeedSequence
 
 # Undo keeps this many half steps. Entries are small (the centroids, plus the
 # labels that changed, or the earlier label array when most points moved,
@@ -94,7 +95,8 @@ def _sq_dists(xt: np.ndarray, sq_norms: np.ndarray, y: np.ndarray) -> np.ndarray
     return d2
 
 
-def kmeans_plus_plus(points: Any, k: int, rng: SeedLike = None, n_local_trials: int | None = None) -> np.ndarray:
+def kmeans_plus_plus(points: Any, k: int, rng: SeedLike = None,
+                     n_local_trials: int | None = None) -> np.ndarray:
     """Pick k starting centroids from the points by greedy k-means++.
 
     Each new centroid is drawn with probability proportional to the squared
@@ -378,7 +380,8 @@ class KMeansStepper:
         return self._j(labels, self._centroids)
 
     # ------------------------------------------------------------ half steps
-    def _push_undo(self, kind: str, changed_idx: np.ndarray | None = None, old_labels: np.ndarray | None = None) -> None:
+    def _push_undo(self, kind: str, changed_idx: np.ndarray | None = None,
+                   old_labels: np.ndarray | None = None) -> None:
         self._undo.append(
             _Undo(
                 kind=kind,

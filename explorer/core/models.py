@@ -113,7 +113,7 @@ def import_keras():
     global _keras
     if _keras is not None:
         return _keras
-    with _quiet_stderr(not VERBOSE_BACKEND), _frozen_afterwards():
+    with _QuietStderr(not VERBOSE_BACKEND), _frozen_afterwards():
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import keras
 
@@ -164,7 +164,7 @@ def _frozen_afterwards():
             gc.enable()
 
 
-class _quiet_stderr:
+class _QuietStderr:
     """Point fd 2 at /dev/null for the block (C++ logging bypasses sys.stderr)."""
 
     def __init__(self, active: bool):
@@ -392,7 +392,7 @@ def predict(keras_model, x: np.ndarray, batch_size: int = 1024):
             out = keras_model.predict_on_batch(x[i:i + batch_size])
             batches.append([np.asarray(a, np.float32) for a in (out if several else [out])])
         outputs = [parts[0] if len(parts) == 1 else np.concatenate(parts)
-                   for parts in zip(*batches)]
+                   for parts in zip(*batches, strict=True)]
     return outputs if several else outputs[0]
 
 

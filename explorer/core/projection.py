@@ -56,7 +56,8 @@ class Projection:
         """Project new points (n, d) -- or codes (n, ...) -- to (n, 2) float32."""
         x = _as_2d(points, np.float64)
         if x.shape[1] != self.mean.shape[0]:
-            raise ValueError(f"points have {x.shape[1]} features, the projection expects {self.mean.shape[0]}")
+            raise ValueError(f"points have {x.shape[1]} features, "
+                             f"the projection expects {self.mean.shape[0]}")
         return ((x - self.mean) @ self.components.T).astype(np.float32)
 
 

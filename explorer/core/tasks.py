@@ -15,7 +15,7 @@ here probes its argument with getattr: a state is a TaskState.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["Cancelled", "NO_TASK", "Task", "TaskState", "ensure"]
 

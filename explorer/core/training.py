@@ -202,7 +202,7 @@ def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
         if stop_event is not None:
             control.stop = stop_event
     stop_event = control.stop
-    progress = _ProgressCallback(config, len(x_in), listener, control, has_val,
+    progress = _progress_callback(config, len(x_in), listener, control, has_val,
                                  initial_epoch)
     callbacks = [progress]
     if config.tensorboard_dir:
@@ -442,7 +442,7 @@ def _make_callback_class():
 _callback_class = None
 
 
-def _ProgressCallback(config, n_samples, listener, control, has_val, initial_epoch=0):
+def _progress_callback(config, n_samples, listener, control, has_val, initial_epoch=0):
     """Build the Keras callback (its class needs Keras, imported lazily)."""
     global _callback_class
     if _callback_class is None:

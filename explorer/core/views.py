@@ -16,8 +16,8 @@ gives back exactly the same picture. "Resample" means a new seed.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -40,7 +40,7 @@ class DatasetActions(QObject):
     dataset_opened = Signal(str)  # the new dataset's source
     download_finished = Signal(str)  # "done", "failed" or "cancelled"
 
-    def __init__(self, window: "MainWindow"):
+    def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
         self.progress: QProgressDialog | None = None

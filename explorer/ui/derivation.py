@@ -16,7 +16,8 @@ QTextDocument, and swapped in with setDocument.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -149,7 +150,7 @@ class DerivationView(QTextBrowser):
         cells = "".join(
             f'<tr><td{f" bgcolor={bg!r}" if bg else ""} style="padding:5px">'
             f'<a name="{name}"></a>{html}</td></tr>'
-            for name, (html, bg) in zip(anchors, rows))
+            for name, (html, bg) in zip(anchors, rows, strict=True))
         return f'<table width="100%" cellspacing="3" cellpadding="0">{cells}</table>'
 
 

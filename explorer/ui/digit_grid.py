@@ -9,8 +9,8 @@ repaint in a millisecond or two, which is what keeps the noise slider live.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
@@ -210,7 +210,7 @@ class DigitGrid(QWidget):
         size = 28 * scale
         self._cell_rects = [QRectF(left + c * cell, 0, size, self.height())
                             for c in range(self._columns)]
-        for row, image, (above_top, top) in zip(self._rows, self._images, tops):
+        for row, image, (above_top, top) in zip(self._rows, self._images, tops, strict=True):
             target = QRectF(left, top, width, size)
             p.setFont(self.font())
             p.setPen(text)

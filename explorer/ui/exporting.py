@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject
@@ -39,7 +40,7 @@ PLOTS = {
 class Exporter(QObject):
     """Builds the Export submenu of a MainWindow and does the exports."""
 
-    def __init__(self, window: "MainWindow"):
+    def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
         self.menu = QMenu("&Export", window)
@@ -56,7 +57,7 @@ class Exporter(QObject):
         self.menu.aboutToShow.connect(self._update_enabled)
 
     # ---------------------------------------------------------------- public
-    def current_plots(self) -> list[tuple[str, "pg.PlotWidget"]]:
+    def current_plots(self) -> list[tuple[str, pg.PlotWidget]]:
         """(title, plot widget) for the plots of the tab in front."""
         w = self.window
         current = w.tabs.currentWidget()

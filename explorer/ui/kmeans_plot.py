@@ -14,7 +14,7 @@ setImage), which is what keeps a redraw of 10,000 points under a frame:
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -70,7 +70,7 @@ class _OneStyleScatter(pg.ScatterPlotItem):
                 if todo.any():
                     first = np.flatnonzero(todo)[:1]
                     style = list(zip(*self._style(["symbol", "size", "pen", "brush"],
-                                                  data=data, idx=first)))
+                                                  data=data, idx=first), strict=True))
                     data["sourceRect"][todo] = self.fragmentAtlas[style][0]
                     super().updateSpots(dataSet)
                     self.invalidate()  # the base class only does so when it looked up
@@ -83,7 +83,7 @@ class _OneStyleScatter(pg.ScatterPlotItem):
 class CentroidItem(pg.ScatterPlotItem):
     """The centroid markers; a left-drag moves one when `draggable` is set."""
 
-    def __init__(self, owner: "KMeansPlot"):
+    def __init__(self, owner: KMeansPlot):
         super().__init__(size=20, symbol="star", pen=pg.mkPen(0, 0, 0, width=1.6),
                          pxMode=True, antialias=True)
         self.owner = owner

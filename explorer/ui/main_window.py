@@ -16,8 +16,15 @@ import time
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QSizePolicy, QTabWidget)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QTabWidget,
+)
 
 from explorer.core.data import Dataset, DatasetError
 from explorer.ui.session import Session
@@ -120,8 +127,13 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         from explorer.ui.dataset_actions import DatasetActions
         from explorer.ui.exporting import Exporter
-        from explorer.ui.presentation import (KMEANS_KEYS, MODEL_KEYS, SCALES,
-                                              PresentationMode, demo_actions)
+        from explorer.ui.presentation import (
+            KMEANS_KEYS,
+            MODEL_KEYS,
+            SCALES,
+            PresentationMode,
+            demo_actions,
+        )
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
@@ -93,7 +94,7 @@ def scaled_font(font: QFont, factor: float) -> QFont:
 # ------------------------------------------------------------ the recorder
 @dataclass
 class _Change:
-    target: "weakref.ref[Any]"
+    target: weakref.ref[Any]
     put: Callable[[Any, Any], None]
     get: Callable[[Any], Any]
     original: Any

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -34,7 +35,7 @@ class _SignalListener:
     signal can cause.
     """
 
-    def __init__(self, session: "Session"):
+    def __init__(self, session: Session):
         self.session = session
 
     def on_batch(self, progress: training.BatchProgress) -> None:

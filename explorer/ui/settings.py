@@ -79,7 +79,7 @@ class WindowSettings:
         self.set_value(f"folders/{kind}", os.fspath(folder))
 
     # --------------------------------------------------------- the window
-    def restore_window(self, window: "MainWindow") -> None:
+    def restore_window(self, window: MainWindow) -> None:
         """Geometry, docks and training settings, as they were at the last close."""
         geometry, state = self.value(GEOMETRY), self.value(STATE)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -88,7 +88,7 @@ class WindowSettings:
             window.restoreState(state)
         self._restore_training(window)
 
-    def save_window(self, window: "MainWindow") -> None:
+    def save_window(self, window: MainWindow) -> None:
         if self.store is None:
             return
         self.set_value(GEOMETRY, window.saveGeometry())
@@ -104,7 +104,7 @@ class WindowSettings:
             self.set_value(TRAINING + key, value)
         self.store.sync()
 
-    def _restore_training(self, window: "MainWindow") -> None:
+    def _restore_training(self, window: MainWindow) -> None:
         if self.value(TRAINING + "arch") != window.session.arch_id:
             return
         panel = window.model_panel

@@ -15,13 +15,29 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from explorer.core import training
-from explorer.ui.formatting import (format_duration, format_learning_rate, format_loss,
-                                    format_rate, plural, progress_fraction, progress_text,
-                                    run_label)
+from explorer.ui.formatting import (
+    format_duration,
+    format_learning_rate,
+    format_loss,
+    format_rate,
+    plural,
+    progress_fraction,
+    progress_text,
+    run_label,
+)
 from explorer.ui.plot_style import style_axes
 from explorer.ui.session import Session
 

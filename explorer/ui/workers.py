@@ -29,8 +29,9 @@ import queue
 import threading
 import traceback
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -38,7 +39,7 @@ from explorer.core.tasks import Cancelled, TaskState
 
 log = logging.getLogger(__name__)
 
-_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+_threads: weakref.WeakSet[QThread] = weakref.WeakSet()
 # Keys of jobs that still run when the window closes: a save the user asked for.
 KEEP_ON_SHUTDOWN = frozenset({"weights-io"})
 # How long a close waits, at most, for a step that cannot be interrupted
@@ -95,7 +96,7 @@ class JobState(TaskState):
     `ModelWorker.cancel(key)` forgot it.
     """
 
-    def __init__(self, worker: "ModelWorker", key: str, token: int):
+    def __init__(self, worker: ModelWorker, key: str, token: int):
         self._worker, self.key, self.token = worker, key, token
 
     def is_cancelled(self) -> bool:

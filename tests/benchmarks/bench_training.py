@@ -53,7 +53,7 @@ def _bare(arch: str, epochs: int) -> list[float]:
 
     model.autoencoder.fit(x, x, epochs=epochs, batch_size=spec.batch_size, shuffle=True,
                           validation_data=(xt, xt), verbose=0, callbacks=[EpochClock()])
-    return [len(x) / (b - a) for a, b in zip(ends, ends[1:])]
+    return [len(x) / (b - a) for a, b in zip(ends, ends[1:], strict=False)]
 
 
 def _app(arch: str, epochs: int) -> list[float]:
@@ -87,7 +87,7 @@ def _app(arch: str, epochs: int) -> list[float]:
         raise RuntimeError(f"training {result.status}: {result.error}")
     ends = [epoch.elapsed_s for epoch in result.history]
     n = load_embedded().n_train
-    return [n / (b - a) for a, b in zip(ends, ends[1:])]
+    return [n / (b - a) for a, b in zip(ends, ends[1:], strict=False)]
 
 
 def _measure(side: str, arch: str, epochs: int) -> float:

@@ -82,7 +82,8 @@ def markdown(rows: list[dict], source: str) -> str:
         act = "-"
         if "mean_activation" in r:
             act = f"{r['mean_activation']:.2f} ({r['seed_mean_activation']:.2f})"
-        fmt = (lambda v: f"{v:.4f}" if isinstance(v, float) else "-")
+        def fmt(v):
+            return (f"{v:.4f}" if isinstance(v, float) else "-")
         lines.append(f"| {r['arch']} | {r['optimizer']} ({r['learning_rate']:g}) | {r['epochs']} "
                      f"| {fmt(r['train_loss'])} | {fmt(r['val_loss'])} | {seed} | {act} |")
     return "\n".join(lines)

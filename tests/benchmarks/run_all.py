@@ -96,7 +96,7 @@ def main() -> int:
     print(f"\nMachine: {machine}{' (quick pass)' if args.quick else ''}\n")
     print("| benchmark | target | measured | met |")
     print("| --- | --- | --- | --- |")
-    for name, module, _ in chosen:
+    for name, _module, _ in chosen:
         r = results[name]
         figure = r["error"] if "error" in r else _figure(name, r)
         target = r.get("target", "")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mnist_files import digits, idx_bytes, idx_folder, npz, truncated_gz_folder
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -23,7 +24,6 @@ from explorer.core.data import Dataset
 from explorer.ui import workers
 from explorer.ui.main_window import MainWindow
 from explorer.ui.session import Session
-from mnist_files import digits, idx_bytes, idx_folder, npz, truncated_gz_folder
 
 TIMEOUT = 60000
 TRAINED = Path(__file__).resolve().parents[2] / "trained"
@@ -47,8 +47,8 @@ BAD_DATA = {
     "missing path": (lambda t: t / "nope.npz", "nope.npz", "give a Keras-format mnist.npz"),
     "folder without MNIST": (_empty_folder, "lecture: folder holds no MNIST IDX files",
                              "expected train-images"),
-    "truncated .gz": (lambda t: truncated_gz_folder(t / "m"), "t10k-images-idx3-ubyte.gz: gzip data is truncated",
-                      "download the file again"),
+    "truncated .gz": (lambda t: truncated_gz_folder(t / "m"),
+                      "t10k-images-idx3-ubyte.gz: gzip data is truncated", "download the file again"),
     "non-gzip named .gz": (lambda t: idx_folder(t / "m", labels=idx_bytes(digits(20)[1])),
                            "t10k-labels-idx1-ubyte.gz: not a gzip file", "remove .gz"),
     "wrong IDX magic": (lambda t: idx_folder(t / "m", images=gzip.compress(idx_bytes(digits(20)[1]))),
@@ -89,7 +89,7 @@ def get_weights(qtbot, session) -> list[np.ndarray]:
 
 
 def same_weights(a, b) -> bool:
-    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=False))
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -215,7 +215,7 @@ def test_tensorboard_without_its_package_says_what_to_install(window, qtbot, mon
 # ----------------------------------------------------------- your own data
 def write_pngs(folder, images: np.ndarray, labels: np.ndarray) -> None:
     """PNG files as an image program writes them: Qt's encoder, sub-folders 0..9."""
-    for i, (img, label) in enumerate(zip(images, labels)):
+    for i, (img, label) in enumerate(zip(images, labels, strict=True)):
         sub = folder / str(int(label))
         sub.mkdir(parents=True, exist_ok=True)
         u8 = np.ascontiguousarray(np.round(np.asarray(img) * 255).astype(np.uint8))

@@ -33,9 +33,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QPoint, Qt
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox,
-                               QDialog, QDoubleSpinBox, QFileDialog, QMessageBox, QSpinBox,
-                               QToolButton, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QMessageBox,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
 
 from explorer.core import store
 from explorer.ui import workers

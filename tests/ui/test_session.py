@@ -94,7 +94,7 @@ def test_training_failure_is_reported_and_weights_restored(session, qtbot):
     after = []
     session.submit("w", lambda s, m, d: m.autoencoder.get_weights(), after.append)
     qtbot.waitUntil(lambda: bool(after), timeout=5000)
-    assert all(np.array_equal(a, b) for a, b in zip(weights[0], after[0]))
+    assert all(np.array_equal(a, b) for a, b in zip(weights[0], after[0], strict=True))
 
 
 def test_missing_or_damaged_pretrained_file_falls_back_with_a_note(qtbot, tiny, tmp_path):
@@ -119,7 +119,7 @@ def test_a_fresh_run_stopped_before_its_first_epoch_keeps_the_old_weights(sessio
     after = []
     session.submit("w", lambda s, m, d: m.autoencoder.get_weights(), after.append)
     qtbot.waitUntil(lambda: bool(after), timeout=5000)
-    assert all(np.array_equal(a, b) for a, b in zip(before[0], after[0]))
+    assert all(np.array_equal(a, b) for a, b in zip(before[0], after[0], strict=True))
 
 
 def test_a_fresh_run_draws_new_weights_into_the_same_model(session, qtbot):
@@ -139,7 +139,7 @@ def test_a_fresh_run_draws_new_weights_into_the_same_model(session, qtbot):
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
     (model_a, graph_a, weights_a), (model_b, graph_b, weights_b) = seen
     assert model_b is model_a and graph_b is graph_a
-    assert not any(np.array_equal(a, b) for a, b in zip(weights_a, weights_b) if a.ndim == 2)
+    assert not any(np.array_equal(a, b) for a, b in zip(weights_a, weights_b, strict=True) if a.ndim == 2)
 
 
 def test_no_python_object_crosses_threads_in_a_signal(session, qtbot):

@@ -315,7 +315,7 @@ def test_a_diverging_run_reports_and_keeps_the_weights(qtbot, ready):
     assert training_panel.status_label.text().startswith("failed: ")
     assert "learning rate" in training_panel.status_label.text()
     after = get_weights(qtbot, session)
-    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
     assert_idle(model_panel)
 
 
