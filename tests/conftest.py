@@ -25,14 +25,20 @@ def tiny(embedded):
 
 
 @pytest.fixture(autouse=True)
-def no_leaked_qthreads(request):
-    """Fail any test that leaves a QThread running (as napari's conftest does)."""
+def no_leaked_qthreads(request, monkeypatch):
+    """Fail any test that leaves a QThread running, as napari's conftest does.
+
+    Every QThread started during the test is recorded by patching
+    `QThread.start` (not only the threads made through services.workers),
+    and each must have stopped when the test ends.
+    """
+    started = _record_started_qthreads(monkeypatch)
     yield
     try:
-        from explorer.ui import workers
+        from explorer.services import workers
     except ImportError:  # the UI is not importable in this environment
         return
-    running = workers.running_threads()
+    running = [t for t in {*workers.running_threads(), *started} if _is_running(t)]
     if running:
         for thread in running:
             thread.quit()
@@ -51,3 +57,25 @@ def no_leaked_qthreads(request):
     if QCoreApplication.instance() is not None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
+
+def _record_started_qthreads(monkeypatch) -> list:
+    try:
+        from PySide6.QtCore import QThread
+    except ImportError:
+        return []
+    started: list = []
+    real_start = QThread.start
+
+    def start(self, *args, **kwargs):
+        started.append(self)
+        return real_start(self, *args, **kwargs)
+
+    monkeypatch.setattr(QThread, "start", start)
+    return started
+
+
+def _is_running(thread) -> bool:
+    try:
+        return thread.isRunning()
+    except RuntimeError:  # the C++ object is already gone
+        return False

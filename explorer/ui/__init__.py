@@ -1,6 +1,5 @@
-"""Qt widgets. No maths here beyond formatting: the work is in explorer.core."""
+"""The window's shell: the main window that composes the features, its menus,
+presentation mode, export and settings. No maths here: the work is in
+explorer.core, the tabs are in explorer.features."""
 
-import pyqtgraph as _pg
-
-# numpy images are (rows, columns); pyqtgraph's default is the transpose.
-_pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+import explorer.widgets  # noqa: F401 - pyqtgraph's image axis order, before any plot

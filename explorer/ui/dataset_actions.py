@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QProgressDialog
 
 from explorer.core import download, image_folder
 from explorer.core.data import Dataset, DatasetError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from explorer.ui.main_window import MainWindow
+    from explorer.services.session import Session
+    from explorer.ui.settings import WindowSettings
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +42,11 @@ class DatasetActions(QObject):
     dataset_opened = Signal(str)  # the new dataset's source
     download_finished = Signal(str)  # "done", "failed" or "cancelled"
 
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: QMainWindow, session: Session, settings_store: WindowSettings,
+                 show_error: Callable[[str], None]):
         super().__init__(window)
-        self.window = window
+        self.window, self.session = window, session
+        self.settings_store, self.show_error = settings_store, show_error
         self.progress: QProgressDialog | None = None
         self.open_file_action = self._action(
             "open_dataset_action", "&Open dataset file…", "Ctrl+O",
@@ -72,13 +76,13 @@ class DatasetActions(QObject):
         path = path or self._ask_dataset_path(kind)
         if not path:
             return False
-        session = self.window.session
+        session = self.session
         name = os.path.basename(os.path.normpath(path)) or path
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             dataset = image_folder.load_path(path)
         except DatasetError as exc:
-            self.window.show_error(f"Could not open {name}:\n{exc}\n\n"
+            self.show_error(f"Could not open {name}:\n{exc}\n\n"
                                    f"The program keeps using {session.dataset.source}.")
             return False
         finally:
@@ -87,10 +91,10 @@ class DatasetActions(QObject):
 
     def _switch_to(self, dataset: Dataset) -> bool:
         try:
-            self.window.session.set_dataset(dataset)
+            self.session.set_dataset(dataset)
         except RuntimeError as exc:  # training: the data may not change under it
-            self.window.show_error(f"{exc}.\n\nThe program keeps using "
-                                   f"{self.window.session.dataset.source}.")
+            self.show_error(f"{exc}.\n\nThe program keeps using "
+                                   f"{self.session.dataset.source}.")
             return False
         self.window.statusBar().showMessage(f"Now using {dataset.source}", 10000)
         self.dataset_opened.emit(dataset.source)
@@ -98,7 +102,7 @@ class DatasetActions(QObject):
 
     def _ask_dataset_path(self, kind: str) -> str | None:
         """The open dialog, in one place so tests can replace it."""
-        store = self.window.settings_store
+        store = self.settings_store
         start = store.last_folder("dataset")
         if kind == FOLDER:
             path = QFileDialog.getExistingDirectory(
@@ -117,7 +121,7 @@ class DatasetActions(QObject):
         if self.is_downloading:
             self.progress.raise_()
             return
-        session = self.window.session
+        session = self.session
         waiting = " (waits for the training run to end)" if session.is_training else ""
         dialog = QProgressDialog(
             f"Downloading full MNIST (11 MB) from {download.SERVER[0]}{waiting}…",
@@ -140,10 +144,10 @@ class DatasetActions(QObject):
 
     def cancel_download(self) -> None:
         """Forget the download: its answer, whenever it comes, is dropped."""
-        self.window.session.worker.cancel(DOWNLOAD_KEY)
+        self.session.worker.cancel(DOWNLOAD_KEY)
         if self._close_progress():
             self.window.statusBar().showMessage(
-                f"Download cancelled; still using {self.window.session.dataset.source}", 8000)
+                f"Download cancelled; still using {self.session.dataset.source}", 8000)
             self.download_finished.emit("cancelled")
 
     def _on_downloaded(self, dataset: Dataset | None) -> None:
@@ -157,8 +161,8 @@ class DatasetActions(QObject):
     def _on_download_failed(self, message: str) -> None:
         self._close_progress()
         text = message[:1].upper() + message[1:]
-        self.window.show_error(f"{text.rstrip('.')}. The program keeps using "
-                               f"{self.window.session.dataset.source}.")
+        self.show_error(f"{text.rstrip('.')}. The program keeps using "
+                               f"{self.session.dataset.source}.")
         self.download_finished.emit("failed")
 
     def _close_progress(self) -> bool:

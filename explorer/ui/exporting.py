@@ -9,40 +9,37 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QTabWidget, QWidget
 
-from explorer.core import exporting
+from explorer.services.features import ExportablePlot, FeatureView, FileExport
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pyqtgraph as pg
-
-    from explorer.ui.main_window import MainWindow
+    from explorer.services.session import Session
+    from explorer.ui.settings import WindowSettings
 
 log = logging.getLogger(__name__)
 
-# Per tab: (attribute of the panel, title in the menu), the first is the tab's main plot.
-PLOTS = {
-    "training_panel": (("loss_plot", "Loss curves"),),
-    "latent_panel": (("code_bars", "Code values"),
-                     ("activation_histogram", "Activation histogram")),
-    "kmeans_panel": (("plot", "K-means plot"), ("j_plot", "Objective J"),
-                     ("confusion", "Clusters against digits")),
-}
-
 
 class Exporter(QObject):
-    """Builds the Export submenu of a MainWindow and does the exports."""
+    """Builds the Export submenu and does the exports.
 
-    def __init__(self, window: MainWindow):
+    What can be exported comes from the features' declarations: the plots of
+    the tab in front (`exportable_plots`) and every feature's `file_exports`.
+    """
+
+    def __init__(self, window: QMainWindow, tabs: QTabWidget, session: Session,
+                 settings_store: WindowSettings, features: Sequence[FeatureView],
+                 show_error: Callable[[str], None]):
         super().__init__(window)
-        self.window = window
+        self.window, self.tabs, self.session = window, tabs, session
+        self.settings_store, self.features, self.show_error = settings_store, features, show_error
         self.menu = QMenu("&Export", window)
         self.menu.setObjectName("export_menu")
         self.view_action = self._action("export_view_action", "Current view as &PNG…",
@@ -52,34 +49,35 @@ class Exporter(QObject):
         self.svg_menu.aboutToShow.connect(self._fill_svg_menu)
         self.model_action = self._action("export_model_action", "Model as .&keras…",
                                          lambda: self.export_model_keras())
-        self.csv_action = self._action("export_csv_action", "K-means assignments as &CSV…",
-                                       lambda: self.export_assignments_csv())
+        self.file_actions: list[tuple[QAction, FileExport]] = []
+        for feature in features:
+            for export in feature.file_exports():
+                action = self._action(export.name, export.text,
+                                      lambda e=export: self.export_file(e))
+                self.file_actions.append((action, export))
         self.menu.aboutToShow.connect(self._update_enabled)
 
     # ---------------------------------------------------------------- public
     def current_plots(self) -> list[tuple[str, pg.PlotWidget]]:
         """(title, plot widget) for the plots of the tab in front."""
-        w = self.window
-        current = w.tabs.currentWidget()
-        for attr, plots in PLOTS.items():
-            panel = getattr(w, attr, None)
-            if panel is not None and panel is current:
-                return [(title, getattr(panel, name)) for name, title in plots
-                        if getattr(panel, name, None) is not None]
-        return []
+        current = self.tabs.currentWidget()
+        if not isinstance(current, FeatureView):
+            return []
+        plots: Sequence[ExportablePlot] = current.exportable_plots()
+        return [(p.title, p.plot) for p in plots]
 
     def export_view_png(self, path: str | None = None) -> str | None:
         """The tab in front, exactly as on screen."""
-        widget: QWidget = self.window.tabs.currentWidget()
-        name = self.window.tabs.tabText(self.window.tabs.currentIndex())
+        widget: QWidget = self.tabs.currentWidget()
+        name = self.tabs.tabText(self.tabs.currentIndex())
         path = path or self._ask_path("Export the view as PNG", _file_name(name, ".png"),
                                       "PNG images (*.png)")
         if not path:
             return None
         path = _with_suffix(path, ".png")
         if not widget.grab().save(path, "PNG"):
-            self.window.show_error(f"Could not write {path}: check the folder exists and "
-                                   "you may write to it.")
+            self.show_error(f"Could not write {path}: check the folder exists and "
+                            "you may write to it.")
             return None
         self._saved(path)
         return path
@@ -88,8 +86,8 @@ class Exporter(QObject):
         """Plot number `index` of the tab in front as an SVG file."""
         plots = self.current_plots()
         if not 0 <= index < len(plots):
-            self.window.show_error("This tab has no plot to export as SVG; the "
-                                   "Training, Latent codes and K-means tabs have.")
+            self.show_error("This tab has no plot to export as SVG; the "
+                            "Training, Latent codes and K-means tabs have.")
             return None
         title, plot = plots[index]
         path = path or self._ask_path(f"Export “{title}” as SVG", _file_name(title, ".svg"),
@@ -101,7 +99,7 @@ class Exporter(QObject):
             write_svg(plot.getPlotItem(), path, title)
         except Exception as exc:  # noqa: BLE001 - pyqtgraph raises anything; tell the user
             log.warning("SVG export failed", exc_info=True)
-            self.window.show_error(f"Could not export {title} as SVG: {exc}")
+            self.show_error(f"Could not export {title} as SVG: {exc}")
             return None
         self._saved(path)
         return path
@@ -109,7 +107,7 @@ class Exporter(QObject):
     def export_model_keras(self, path: str | None = None,
                            on_saved: Callable[[Path], None] | None = None) -> bool:
         """The whole autoencoder as .keras (written on the model thread)."""
-        session = self.window.session
+        session = self.session
         if not session.is_ready:
             self.window.statusBar().showMessage("The model is still loading; try again "
                                                 "in a moment", 8000)
@@ -128,40 +126,31 @@ class Exporter(QObject):
         session.export_keras(_with_suffix(path, ".keras"), done)
         return True
 
-    def export_assignments_csv(self, path: str | None = None) -> str | None:
-        """index, digit, x, y, cluster: one row per point of the K-means lab."""
-        panel = self.window.kmeans_panel
-        points, stepper = panel.points, panel.stepper
-        if points is None:
-            self.window.show_error("The K-means lab has no points yet: open its tab and "
-                                   "wait for the codes to be computed.")
+    def export_file(self, export: FileExport, path: str | None = None) -> str | None:
+        """One of the features' data exports (the K-means assignments as CSV, ...)."""
+        if not export.available():
+            self.show_error(export.unavailable_message)
             return None
-        path = path or self._ask_path("Export the K-means assignments as CSV",
-                                      "kmeans_assignments.csv", "CSV files (*.csv)")
+        path = path or self._ask_path(export.title, export.default_name, export.file_filter)
         if not path:
             return None
-        path = _with_suffix(path, ".csv")
-        clusters = (np.asarray(stepper.labels) if stepper is not None and stepper.is_assigned
-                    else None)
+        path = _with_suffix(path, export.suffix)
         try:
-            # The lab clusters the first n test digits, so row i is test digit i.
-            exporting.write_assignments_csv(path, np.arange(points.n), points.labels,
-                                            points.coords, clusters)
+            note = export.write(path)
         except (OSError, ValueError) as exc:
-            self.window.show_error(f"Could not write {path}: {exc}")
+            self.show_error(f"Could not write {path}: {exc}")
             return None
-        note = "" if clusters is not None else " (no assignment yet: cluster column empty)"
-        self._saved(path, note)
+        self._saved(path, note or "")
         return path
 
     # ------------------------------------------------------------ internals
     def _ask_path(self, title: str, default_name: str, file_filter: str) -> str | None:
         """The save dialog, in one place so tests can replace it."""
-        folder = self.window.settings_store.last_folder("export")
+        folder = self.settings_store.last_folder("export")
         path, _ = QFileDialog.getSaveFileName(self.window, title,
                                               os.path.join(folder, default_name), file_filter)
         if path:
-            self.window.settings_store.set_last_folder("export", os.path.dirname(path))
+            self.settings_store.set_last_folder("export", os.path.dirname(path))
         return path or None
 
     def _action(self, name: str, text: str, slot, shortcut: str | None = None) -> QAction:
@@ -184,8 +173,9 @@ class Exporter(QObject):
             action.triggered.connect(lambda _checked=False, i=i: self.export_plot_svg(i))
 
     def _update_enabled(self) -> None:
-        self.model_action.setEnabled(self.window.session.is_ready)
-        self.csv_action.setEnabled(self.window.kmeans_panel.points is not None)
+        self.model_action.setEnabled(self.session.is_ready)
+        for action, export in self.file_actions:
+            action.setEnabled(export.available())
         self.svg_menu.setEnabled(bool(self.current_plots()))
 
     def _saved(self, path: str, note: str = "") -> None:

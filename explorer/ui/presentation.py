@@ -1,4 +1,4 @@
-"""Lecture mode: full screen, big type, high contrast, and keys for live demos.
+"""Lecture mode: full screen, big type, high contrast.
 
 Presentation mode scales what a projector at the back of a lecture hall
 needs scaled: the application font (every widget without a font of its own
@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
@@ -387,76 +387,3 @@ def _wider_pen(pen: Any, f: float):
         return None
     pen.setWidthF(max(1.0, pen.widthF()) * f)
     return pen
-
-
-# -------------------------------------------------------- keys for demos
-@dataclass(frozen=True)
-class DemoKey:
-    """One menu entry that presses a panel's button."""
-
-    name: str  # the QAction's objectName
-    text: str
-    shortcuts: tuple[str, ...]
-    button: str  # attribute of the panel
-
-
-MODEL_KEYS = (
-    DemoKey("train_action", "&Train", ("Ctrl+T",), "train_button"),
-    DemoKey("pause_action", "&Pause / resume", ("Ctrl+P",), "pause_button"),
-    DemoKey("stop_action", "&Stop", ("Esc", "Ctrl+."), "stop_button"),
-)
-KMEANS_KEYS = (
-    DemoKey("kmeans_assign_action", "&Assign (r-step)", ("Ctrl+1",), "assign_button"),
-    DemoKey("kmeans_update_action", "&Update (μ-step)", ("Ctrl+2",), "update_button"),
-    DemoKey("kmeans_step_action", "&Step (both)", ("Ctrl+3",), "step_button"),
-    DemoKey("kmeans_run_action", "&Run / stop", ("Ctrl+R",), "run_button"),
-    DemoKey("kmeans_back_action", "&Back (undo)", ("Ctrl+Backspace",), "back_button"),
-    DemoKey("kmeans_reset_action", "Rese&t", ("Ctrl+0",), "reset_button"),
-)
-
-
-def demo_actions(window: QMainWindow, panel: QWidget, keys: tuple[DemoKey, ...],
-                 before: Callable[[], None] | None = None) -> Iterator[Any]:
-    """QActions that click the panel's buttons, enabled exactly when they are.
-
-    The key moves from the button to the action (a key bound twice is
-    ambiguous and Qt then fires neither), and the button's tooltip names it.
-    `before` runs first (the K-means keys bring their tab to the front).
-    """
-    from PySide6.QtGui import QAction, QKeySequence
-
-    for key in keys:
-        button = getattr(panel, key.button)
-        action = QAction(key.text, window)
-        action.setObjectName(key.name)
-        action.setShortcuts([QKeySequence(s) for s in key.shortcuts])
-        button.setShortcut(QKeySequence())
-        shown = " or ".join(key.shortcuts)
-        tip = button.toolTip().split(" (")[0] if button.toolTip() else key.text.replace("&", "")
-        button.setToolTip(f"{tip} ({shown})")
-        action.setToolTip(f"{tip} ({shown})")
-        action.setEnabled(button.isEnabled())
-
-        def press(_checked=False, b=button) -> None:
-            if before is not None:
-                before()
-            if b.isEnabled():
-                b.click()
-
-        action.triggered.connect(press)
-        button.installEventFilter(_EnabledFollower(button, action))
-        window.addAction(action)  # the key works with the menu bar hidden, too
-        yield action
-
-
-class _EnabledFollower(QObject):
-    """Keeps an action's enabled state equal to its button's."""
-
-    def __init__(self, button: QWidget, action: Any):
-        super().__init__(button)
-        self.action = action
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.EnabledChange:
-            self.action.setEnabled(obj.isEnabled())
-        return False

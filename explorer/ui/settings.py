@@ -1,11 +1,11 @@
 """What the window remembers from one start to the next (QSettings).
 
-Window geometry and dock layout, the last architecture and its training
-settings, the presentation scale, and the folders the file dialogs last
-used. The architecture is read before the Session is made, so the first
-model built is the one the user left; the training settings are put back
-only when they were made for that same architecture (each has its own
-seed-tutorial defaults).
+Window geometry and dock layout, the last architecture, the presentation
+scale, the folders the file dialogs last used, and whatever each feature
+declares in `persisted_settings()` (the model dock's training settings, put
+back only when they were made for that same architecture). The architecture
+is read before the Session is made, so the first model built is the one the
+user left.
 
 Persistence needs somewhere to write: the real program names its
 organisation (app.make_app), and then `QSettings()` is the user's settings
@@ -18,23 +18,22 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
+from PySide6.QtWidgets import QMainWindow
 
 from explorer.core import models
+from explorer.services.features import FeatureView, PersistedSetting
 from explorer.ui.presentation import DEFAULT_SCALE, clamp_scale
-
-if TYPE_CHECKING:  # pragma: no cover
-    from explorer.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 GEOMETRY, STATE = "window/geometry", "window/state"
 ARCH = "model/architecture"
 SCALE = "presentation/scale"
-TRAINING = "training/"  # + arch, epochs, batch_size, optimizer, learning_rate, noise
 
 
 def default_settings() -> QSettings | None:
@@ -79,48 +78,55 @@ class WindowSettings:
         self.set_value(f"folders/{kind}", os.fspath(folder))
 
     # --------------------------------------------------------- the window
-    def restore_window(self, window: MainWindow) -> None:
-        """Geometry, docks and training settings, as they were at the last close."""
+    def restore_window(self, window: QMainWindow, features: Iterable[FeatureView]) -> None:
+        """Geometry, docks and the features' settings, as they were at the last close."""
         geometry, state = self.value(GEOMETRY), self.value(STATE)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             window.restoreGeometry(geometry)
         if isinstance(state, QByteArray) and not state.isEmpty():
             window.restoreState(state)
-        self._restore_training(window)
+        for feature in features:
+            for setting in feature.persisted_settings():
+                self._restore(setting)
 
-    def save_window(self, window: MainWindow) -> None:
+    def save_window(self, window: QMainWindow, arch_id: str,
+                    features: Iterable[FeatureView]) -> None:
         if self.store is None:
             return
         self.set_value(GEOMETRY, window.saveGeometry())
         self.set_value(STATE, window.saveState())
-        self.set_value(ARCH, window.session.arch_id)
-        panel = window.model_panel
-        for key, value in (("arch", window.session.arch_id),
-                           ("epochs", panel.epochs_spin.value()),
-                           ("batch_size", panel.batch_size_spin.value()),
-                           ("optimizer", panel.optimizer_combo.currentData()),
-                           ("learning_rate", float(panel.learning_rate_spin.value())),
-                           ("noise", float(panel.train_noise_spin.value()))):
-            self.set_value(TRAINING + key, value)
+        self.set_value(ARCH, arch_id)
+        for feature in features:
+            for setting in feature.persisted_settings():
+                self._save(setting)
         self.store.sync()
 
-    def _restore_training(self, window: MainWindow) -> None:
-        if self.value(TRAINING + "arch") != window.session.arch_id:
+    # A setting whose value is a dict is stored as a group, one key per item
+    # ("training/epochs"), so the file stays readable and hand-editable.
+    def _save(self, setting: PersistedSetting) -> None:
+        value = setting.read()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self.set_value(f"{setting.key}/{key}", item)
+        else:
+            self.set_value(setting.key, value)
+
+    def _restore(self, setting: PersistedSetting) -> None:
+        if self.store is None:
             return
-        panel = window.model_panel
+        if isinstance(setting.read(), dict):
+            self.store.beginGroup(setting.key)
+            try:
+                value = {key: self.store.value(key) for key in self.store.childKeys()}
+            finally:
+                self.store.endGroup()
+            if not value:
+                return
+        else:
+            value = self.value(setting.key)
+            if value is None:
+                return
         try:
-            optimizer = str(self.value(TRAINING + "optimizer", "adam"))
-            index = panel.optimizer_combo.findData(optimizer)
-            if index >= 0:
-                # Before the learning rate: choosing an optimizer resets the rate.
-                panel.optimizer_combo.setCurrentIndex(index)
-            panel.epochs_spin.setValue(int(self.value(TRAINING + "epochs",
-                                                      panel.epochs_spin.value())))
-            panel.batch_size_spin.setValue(int(self.value(TRAINING + "batch_size",
-                                                          panel.batch_size_spin.value())))
-            panel.learning_rate_spin.setValue(float(self.value(
-                TRAINING + "learning_rate", panel.learning_rate_spin.value())))
-            panel.train_noise_spin.setValue(float(self.value(
-                TRAINING + "noise", panel.train_noise_spin.value())))
+            setting.apply(value)
         except (TypeError, ValueError) as exc:  # a hand-edited settings file
-            log.warning("ignoring unreadable training settings: %s", exc)
+            log.warning("ignoring the unreadable setting %s: %s", setting.key, exc)

@@ -82,8 +82,8 @@ def run(quick: bool = False) -> dict[str, Any]:
 
     app = QApplication.instance() or QApplication([])
     from explorer.core.data import load_embedded
-    from explorer.ui.kmeans_panel import KMeansPanel
-    from explorer.ui.session import Session
+    from explorer.features.kmeans.panel import KMeansPanel
+    from explorer.services.session import Session
 
     rounds = 20 if quick else 50
     session = Session(dataset=load_embedded())  # never started: no TensorFlow

@@ -86,8 +86,8 @@ def _sweep(moves: int) -> list[int]:
 def run(quick: bool = False) -> dict:
     from explorer.core import store
     from explorer.core.data import load_embedded
-    from explorer.ui.recon_panel import ReconstructionPanel
-    from explorer.ui.session import Session
+    from explorer.features.reconstructions.panel import ReconstructionPanel
+    from explorer.services.session import Session
 
     app = QApplication.instance() or QApplication([])
     session = Session(dataset=load_embedded(), arch_id="conv", trained_dir=store.TRAINED_DIR)

@@ -11,7 +11,7 @@ TIMEOUT = 60000
 @pytest.fixture
 def session(qtbot, tiny, tmp_path):
     """A Session on the tiny dataset with no pre-trained weights, not started yet."""
-    from explorer.ui.session import Session
+    from explorer.services.session import Session
 
     s = Session(dataset=tiny, trained_dir=tmp_path)
     yield s

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from explorer.core import store
 from explorer.core.data import Dataset
-from explorer.ui import workers
+from explorer.services import workers
+from explorer.services.session import Session
 from explorer.ui.main_window import MainWindow
-from explorer.ui.session import Session
 
 TIMEOUT = 60000
 TRAINED = Path(__file__).resolve().parents[2] / "trained"

@@ -7,10 +7,10 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from explorer.core import kmeans, latent_points, training
-from explorer.ui.derivation import ASSIGN_BACKGROUND, UPDATE_BACKGROUND, DerivationView
-from explorer.ui.formatting import format_loss
-from explorer.ui.kmeans_panel import KMeansPanel
-from explorer.ui.kmeans_plot import UNASSIGNED
+from explorer.features.kmeans.derivation import ASSIGN_BACKGROUND, UPDATE_BACKGROUND, DerivationView
+from explorer.features.kmeans.panel import KMeansPanel
+from explorer.features.kmeans.plot import UNASSIGNED
+from explorer.widgets.formatting import format_loss
 
 TIMEOUT = 60000
 
@@ -252,7 +252,7 @@ def test_hovering_a_point_shows_its_digit_and_true_label(panel, qtbot):
 
 
 def test_progress_and_stale_codes_during_training(panel, qtbot, session):
-    session.worker.job_progress.emit("kmeans-points", 0.4)
+    session.worker.job_progress.emit("kmeans-points", 0.4, "Encoding")
     assert "computing latent codes… 40%" in panel.status_label.text()
     notes = []
     session.weights_changed.connect(lambda: notes.append(panel.status_label.text()))

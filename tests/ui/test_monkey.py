@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import store
-from explorer.ui import workers
+from explorer.services import workers
 from explorer.ui.main_window import MainWindow
 
 SEEDS = [int(s) for s in os.environ.get("EXPLORER_MONKEY_SEEDS", "1,2,3").split(",") if s]

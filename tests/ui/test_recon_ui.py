@@ -9,16 +9,16 @@ from PySide6.QtGui import QImage
 
 from explorer.core import models, views
 from explorer.core.data import add_noise
-from explorer.ui.latent_panel import LatentPanel
-from explorer.ui.recon_panel import ReconstructionPanel
-from explorer.ui.session import Session
+from explorer.features.latent_codes.panel import LatentPanel
+from explorer.features.reconstructions.panel import ReconstructionPanel
+from explorer.services.session import Session
 
 WAIT = 60000  # the machine is shared: generous, never a sleep
 
 
 def _panels(qtbot, session):
     recon = ReconstructionPanel(session)
-    latent = LatentPanel(session, recon)
+    latent = LatentPanel(session)
     for w in (recon, latent):
         qtbot.addWidget(w)
         w.resize(1000, 620)

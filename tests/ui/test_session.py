@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from explorer.core import models, training
-from explorer.ui.session import Session
+from explorer.services.session import Session
 
 
 @pytest.fixture
@@ -217,3 +217,66 @@ def test_garbage_is_collected_on_the_gui_thread_only(session, qtbot):
     assert ref() is not None and not where
     qtbot.waitUntil(lambda: bool(where), timeout=5000)
     assert where == [threading.main_thread()]
+
+
+# ------------------------------------------------ commands are never dropped
+def test_save_export_save_during_a_run_all_happen_in_order(session, qtbot, tmp_path):
+    """The data-loss bug: save, export and save shared one replaceable key, and
+    only the last save happened."""
+    first, second, exported = tmp_path / "first", tmp_path / "second", tmp_path / "m.keras"
+    done = []
+    session.batch_finished.connect(lambda _p: session.pause_training()
+                                   if not session.is_paused and not done else None)
+    config = training.TrainConfig("simple", epochs=50, batch_size=8)
+    with qtbot.waitSignal(session.paused_changed, timeout=60000):
+        session.train(config, n_train=128, n_test=32)
+    assert session.is_training
+    session.save_weights(first, on_saved=lambda p: done.append(("save", p.parent)))
+    session.export_keras(exported, on_saved=lambda p: done.append(("export", p)))
+    session.save_weights(second, on_saved=lambda p: done.append(("save", p.parent)))
+    qtbot.waitUntil(lambda: len(done) == 3, timeout=60000)  # served while paused mid-run
+    assert done == [("save", first), ("export", exported), ("save", second)]
+    assert (first / "simple.weights.h5").is_file() and (first / "simple.json").is_file()
+    assert (second / "simple.weights.h5").is_file() and exported.is_file()
+    with qtbot.waitSignal(session.training_ended, timeout=60000):
+        session.stop_training()
+
+
+def test_a_failing_command_reports_its_error_and_the_next_still_runs(session, qtbot, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a file where a folder should be")
+    errors, saved = [], []
+    session.error_raised.connect(errors.append)
+    session.save_weights(blocker / "inside", on_saved=saved.append)
+    session.save_weights(tmp_path / "ok", on_saved=saved.append)
+    qtbot.waitUntil(lambda: bool(saved) and bool(errors), timeout=30000)
+    assert saved == [tmp_path / "ok" / "simple.weights.h5"]
+    assert "inside" in errors[0] or "a-file" in errors[0]
+
+
+def test_a_view_still_replaces_its_pending_predecessor_between_commands(session, qtbot):
+    gate = threading.Event()
+    order = []
+    session.command("hold", lambda s, m, d: gate.wait(5), lambda r: order.append("hold"))
+    for i in range(4):
+        session.submit("slider", lambda s, m, d, i=i: i, lambda r: order.append(f"view {r}"))
+        session.command("cmd", lambda s, m, d, i=i: i, lambda r: order.append(f"cmd {r}"))
+    gate.set()
+    qtbot.waitUntil(lambda: "cmd 3" in order, timeout=10000)
+    qtbot.wait(50)
+    assert [o for o in order if o.startswith("cmd")] == ["cmd 0", "cmd 1", "cmd 2", "cmd 3"]
+    assert [o for o in order if o.startswith("view")] == ["view 3"]
+
+
+def test_a_command_that_keeps_on_shutdown_runs_and_others_are_dropped(qtbot, tiny, tmp_path):
+    s = Session(dataset=tiny, trained_dir=tmp_path)
+    with qtbot.waitSignal(s.backend_ready, timeout=60000):
+        s.start()
+    gate, ran = threading.Event(), []
+    s.command("hold", lambda st, m, d: gate.wait(5))
+    s.save_weights(tmp_path / "kept")
+    s.command("dropped", lambda st, m, d: ran.append("dropped"))
+    threading.Timer(0.2, gate.set).start()
+    assert s.shutdown(10000)
+    assert (tmp_path / "kept" / "simple.weights.h5").is_file()
+    assert ran == []

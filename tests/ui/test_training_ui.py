@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from explorer.core import models, store, training
-from explorer.ui import formatting
-from explorer.ui.model_panel import LOADING_TEXT, RETRAIN_HINT, ModelPanel
-from explorer.ui.session import Session
-from explorer.ui.training_panel import TrainingPanel
+from explorer.features.model.panel import LOADING_TEXT, RETRAIN_HINT, ModelPanel
+from explorer.features.training.panel import TrainingPanel
+from explorer.services.session import Session
+from explorer.widgets import formatting
 
 TIMEOUT = 60000
 
@@ -426,10 +426,10 @@ def test_the_loaded_weights_history_shows_until_a_run_starts(qtbot, ready, tiny,
 
 # ------------------------------------------------------------ the main window
 def test_closing_the_main_window_mid_run_leaves_no_thread(qtbot, tiny, tmp_path):
-    for name in ("explorer.ui.recon_panel", "explorer.ui.latent_panel",
-                 "explorer.ui.kmeans_panel"):
+    for name in ("explorer.features.reconstructions.panel", "explorer.features.latent_codes.panel",
+                 "explorer.features.kmeans.panel"):
         pytest.importorskip(name)
-    from explorer.ui import workers
+    from explorer.services import workers
     from explorer.ui.main_window import MainWindow
 
     window = MainWindow(dataset=tiny, trained_dir=tmp_path)

@@ -29,13 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core import latent_points
+from explorer.core import exporting, latent_points
 from explorer.core.kmeans import KMeansStepper
 from explorer.core.latent_points import PointSet
-from explorer.ui.derivation import DerivationView, JPlot, StepReadout
-from explorer.ui.formatting import plural
-from explorer.ui.kmeans_plot import MAX_K, ConfusionView, KMeansPlot
-from explorer.ui.session import Session
+from explorer.features.kmeans.derivation import DerivationView, JPlot, StepReadout
+from explorer.features.kmeans.plot import MAX_K, ConfusionView, KMeansPlot
+from explorer.services.features import DemoAction, ExportablePlot, FeatureView, FileExport
+from explorer.services.session import Session
+from explorer.widgets.formatting import plural
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +54,15 @@ DEFAULT_K = 10
 DEFAULT_SPEED = 4  # half steps per second: slow enough to follow in a lecture
 MAX_ITERATIONS = 300  # the animation stops here even if Lloyd has not settled
 _UNDRAWN = object()  # the scatter shows nothing of the current points yet
+NO_POINTS_YET = ("The K-means lab has no points yet: open its tab and wait for the codes "
+                 "to be computed.")
 POINTS_DELAY_MS = 350  # after the points spin rests: typing "2000" is not four jobs
 
 
-class KMeansPanel(QWidget):
+class KMeansPanel(QWidget, FeatureView):
     """The "K-means lab" tab. Tests use `stepper`, `points`, `redraw()` and the signals."""
+
+    feature_key = "kmeans"
 
     points_ready = Signal(object)  # the PointSet just received
     stepped = Signal(str)  # "assign", "update" or "undo", after the redraw
@@ -123,6 +128,7 @@ class KMeansPanel(QWidget):
         self.points_spin.valueChanged.connect(lambda _v: self._schedule_points(POINTS_DELAY_MS))
 
         buttons = QGridLayout()
+        self.buttons: dict[str, QPushButton] = {}
         for i, (name, text, tip, slot) in enumerate((
                 ("assign", "Assign", "r-step: every point to its nearest centroid",
                  lambda: self.half_step("assign")),
@@ -136,8 +142,11 @@ class KMeansPanel(QWidget):
                  self.toggle_run))):
             button = _named(QPushButton(text), f"kmeans_{name}_button", tip)
             button.clicked.connect(lambda _=False, slot=slot: slot())
-            setattr(self, f"{name}_button", button)
+            self.buttons[name] = button
             buttons.addWidget(button, i // 3, i % 3)
+        b = self.buttons
+        self.assign_button, self.update_button, self.step_button = b["assign"], b["update"], b["step"]
+        self.back_button, self.reset_button, self.run_button = b["back"], b["reset"], b["run"]
         self.speed_slider = _named(QSlider(Qt.Orientation.Horizontal), "kmeans_speed_slider",
                                    "Animation speed, in half steps per second")
         self.speed_slider.setRange(1, 20)
@@ -178,6 +187,44 @@ class KMeansPanel(QWidget):
         self.plot.clicked.connect(self._on_plot_clicked)
         self.plot.centroid_dragged.connect(self._on_centroid_dragged)
         self.plot.centroid_moved.connect(self.move_centroid)
+
+    # -------------------------------------------------------- declarations
+    def exportable_plots(self) -> list[ExportablePlot]:
+        return [ExportablePlot("K-means plot", self.plot), ExportablePlot("Objective J", self.j_plot),
+                ExportablePlot("Clusters against digits", self.confusion)]
+
+    def demo_actions(self) -> list[DemoAction]:
+        keys = (("assign", "&Assign (r-step)", "Ctrl+1"), ("update", "&Update (μ-step)", "Ctrl+2"),
+                ("step", "&Step (both)", "Ctrl+3"), ("run", "&Run / stop", "Ctrl+R"),
+                ("back", "&Back (undo)", "Ctrl+Backspace"), ("reset", "Rese&t", "Ctrl+0"))
+        return [DemoAction(f"kmeans_{name}_action", text, (key,), self.buttons[name], "K-means",
+                           show_first=True) for name, text, key in keys]
+
+    def file_exports(self) -> list[FileExport]:
+        return [FileExport("export_csv_action", "K-means assignments as &CSV…",
+                           "Export the K-means assignments as CSV", "kmeans_assignments.csv",
+                           "CSV files (*.csv)", ".csv", self.write_assignments_csv,
+                           available=lambda: self.points is not None,
+                           unavailable_message=NO_POINTS_YET)]
+
+    def shutdown(self) -> None:
+        self.stop_animation()
+
+    def write_assignments_csv(self, path: str) -> str:
+        """index, digit, x, y, cluster: one row per point. Returns a note for the status bar.
+
+        Raises ValueError when there are no points yet, OSError when the file
+        cannot be written.
+        """
+        points, stepper = self.points, self.stepper
+        if points is None:
+            raise ValueError(NO_POINTS_YET)
+        clusters = (np.asarray(stepper.labels) if stepper is not None and stepper.is_assigned
+                    else None)
+        # The lab clusters the first n test digits, so row i is test digit i.
+        exporting.write_assignments_csv(path, np.arange(points.n), points.labels,
+                                        points.coords, clusters)
+        return "" if clusters is not None else " (no assignment yet: cluster column empty)"
 
     # ---------------------------------------------------------- properties
     @property
@@ -262,7 +309,7 @@ class KMeansPanel(QWidget):
         if self.points is None:
             self.plot.set_message(f"could not compute the points:\n{message}")
 
-    def _on_job_progress(self, key: str, fraction: float) -> None:
+    def _on_job_progress(self, key: str, fraction: float, _what: str = "") -> None:
         if key != POINTS_KEY or fraction >= 1:
             return
         what = "latent codes" if self.source == "latent" else "the projection of the raw pixels"

@@ -25,8 +25,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QGridLayout, QLabel, QTextBrowser, QWidget
 
-from explorer.ui.formatting import format_loss, plural
-from explorer.ui.plot_style import style_axes
+from explorer.widgets.formatting import format_loss, plural
+from explorer.widgets.plot_style import style_axes
 
 # The same hues as the J plot's markers, so "this block" and "that dot" match.
 ASSIGN_COLOR = (31, 119, 180)

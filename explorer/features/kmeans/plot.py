@@ -23,8 +23,8 @@ from PySide6.QtGui import QFont, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from explorer.core import kmeans, latent_points
-from explorer.ui.digit_grid import array_to_qimage
-from explorer.ui.plot_style import style_axes
+from explorer.widgets.digit_grid import array_to_qimage
+from explorer.widgets.plot_style import style_axes
 
 MAX_K = 20
 # tab20's dark half, then its light half, so K = 10 gets ten distinct hues.

@@ -3,11 +3,14 @@
 All Keras work runs on a single long-lived "model thread", so the model is
 never touched from two threads at once and never from the GUI thread:
 
-* `ModelWorker.submit(key, fn, on_done)` queues a job; a newer job with the
-  same key replaces a pending one (a dragged slider asks dozens of times,
-  only the latest answer matters), and the answer of a superseded job never
-  reaches the UI.
-* Training is a job too. While it runs, the training callback calls
+* `ModelWorker.submit(key, fn, on_done)` queues a view; a newer view with
+  the same key replaces a pending one (a dragged slider asks dozens of
+  times, only the latest answer matters), and the answer of a superseded
+  view never reaches the UI.
+* `ModelWorker.command(name, fn, on_done, on_error)` queues a command (save,
+  load, export, train, reset): never replaced, run in order, each answered
+  with its result or its error.
+* Training is a command too. While it runs, the training callback calls
   `serve_pending()` between batches, so the panels' small requests are still
   answered, on the same thread, without waiting for the run to end.
 
@@ -40,8 +43,6 @@ from explorer.core.tasks import Cancelled, TaskState
 log = logging.getLogger(__name__)
 
 _threads: weakref.WeakSet[QThread] = weakref.WeakSet()
-# Keys of jobs that still run when the window closes: a save the user asked for.
-KEEP_ON_SHUTDOWN = frozenset({"weights-io"})
 # How long a close waits, at most, for a step that cannot be interrupted
 # (TensorFlow's import, a graph being traced) before giving the thread up.
 STRAGGLER_WAIT_MS = 60_000
@@ -92,18 +93,22 @@ def make_thread(name: str) -> QThread:
 class JobState(TaskState):
     """Handed to job functions: the core task contract, answered by the worker.
 
-    A job is cancelled once a newer job with its key replaced it, or
-    `ModelWorker.cancel(key)` forgot it.
+    A view is cancelled once a newer request with its key replaced it, or
+    `ModelWorker.cancel(key)` forgot it; a command is never cancelled.
     """
 
-    def __init__(self, worker: ModelWorker, key: str, token: int):
-        self._worker, self.key, self.token = worker, key, token
+    def __init__(self, worker: ModelWorker, job: _Job):
+        self._worker, self._job = worker, job
+
+    @property
+    def key(self) -> str:
+        return self._job.key
 
     def is_cancelled(self) -> bool:
-        return self._worker._is_stale(self.key, self.token)
+        return self._worker._is_stale(self._job)
 
     def set_progress(self, fraction: float, text: str = "") -> None:
-        self._worker.job_progress.emit(self.key, float(fraction))
+        self._worker.job_progress.emit(self._job.key, float(fraction), text or self._job.title)
 
 
 @dataclass
@@ -114,16 +119,28 @@ class _Job:
     on_done: Callable[[Any], None] | None
     on_error: Callable[[str], None] | None
     during_training: bool
+    title: str = ""  # what the status bar calls the job while it reports progress
+    is_command: bool = False
+    keep_on_shutdown: bool = False
     done: bool = field(default=False)
 
 
 class ModelWorker(QObject):
-    """Runs jobs one after another on one thread of its own."""
+    """Runs jobs one after another on one thread of its own.
+
+    Two kinds of job. A *view* (`submit`) answers a question about the
+    model for the screen: a newer request with the same key replaces a
+    pending one, and only the latest answer is delivered. A *command*
+    (`command`) changes or writes something the user asked for (save, load,
+    export, train, reset): commands are never replaced or dropped, run in
+    the order given, and each reports its success or its error. A command
+    says itself whether it must still run when the window closes.
+    """
 
     # A job's token: its result (or error message) waits in self._answers.
     _job_finished = Signal(int)
     _job_failed = Signal(int)
-    job_progress = Signal(str, float)
+    job_progress = Signal(str, float, str)  # key, fraction, what is being done
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None):
@@ -150,16 +167,39 @@ class ModelWorker(QObject):
     def submit(self, key: str, fn: Callable[[JobState], Any],
                on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[str], None] | None = None,
-               during_training: bool = True) -> int:
-        """Queue fn(state) on the model thread; on_done(result) runs on the GUI thread.
+               during_training: bool = True, title: str = "") -> int:
+        """Queue the view `fn(state)`; on_done(result) runs on the GUI thread.
 
+        A newer view with the same key replaces this one while it waits, and
+        the answer of a replaced or cancelled view never reaches the UI.
         during_training=False keeps a heavy job (encoding every digit) waiting
         until a training run ends rather than slowing it down.
         """
+        return self._enqueue(key, fn, on_done, on_error, during_training, title)
+
+    def command(self, name: str, fn: Callable[[JobState], Any],
+                on_done: Callable[[Any], None] | None = None,
+                on_error: Callable[[str], None] | None = None,
+                during_training: bool = True, keep_on_shutdown: bool = False,
+                title: str = "") -> int:
+        """Queue the command `fn(state)`: run in order, never replaced or dropped.
+
+        keep_on_shutdown=True: it still runs if the window closes while it
+        waits (a save the user asked for); otherwise a pending command is
+        dropped at shutdown with the rest.
+        """
+        token = next(self._tokens)
+        return self._enqueue(f"{name}#{token}", fn, on_done, on_error, during_training, title,
+                             is_command=True, keep_on_shutdown=keep_on_shutdown, token=token)
+
+    def _enqueue(self, key, fn, on_done, on_error, during_training, title,
+                 is_command=False, keep_on_shutdown=False, token=None) -> int:
         with self._lock:
-            token = next(self._tokens)
-            job = _Job(key, token, fn, on_done, on_error, during_training)
-            self._latest[key] = token
+            token = token if token is not None else next(self._tokens)
+            job = _Job(key, token, fn, on_done, on_error, during_training, title,
+                       is_command, keep_on_shutdown)
+            if not is_command:
+                self._latest[key] = token
             replaced = self._pending.get(key)
             self._pending[key] = job
             self._callbacks[token] = job
@@ -169,7 +209,7 @@ class ModelWorker(QObject):
         return token
 
     def cancel(self, key: str) -> None:
-        """Forget the job with this key: its answer will not be delivered."""
+        """Forget the view with this key: its answer will not be delivered."""
         with self._lock:
             self._latest[key] = -1
             job = self._pending.pop(key, None)
@@ -177,7 +217,8 @@ class ModelWorker(QObject):
                 self._callbacks.pop(job.token, None)
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
-        """Stop the thread after the running job (and any pending save); True if it ended.
+        """Stop the thread after the running job and the commands that must
+        still run; True if it ended.
 
         A stop takes effect between batches, but TensorFlow's import and the
         tracing of a graph cannot be interrupted and take seconds on a busy
@@ -186,8 +227,8 @@ class ModelWorker(QObject):
         `timeout_ms` this keeps waiting, up to STRAGGLER_WAIT_MS.
         """
         with self._lock:
-            for key in list(self._pending):
-                if key not in KEEP_ON_SHUTDOWN:
+            for key, job in list(self._pending.items()):
+                if not job.keep_on_shutdown:
                     del self._pending[key]
             self._callbacks.clear()  # no answer reaches a window that is going
             self._answers.clear()
@@ -209,7 +250,7 @@ class ModelWorker(QObject):
     @Slot(int)
     def _dispatch_result(self, token: int) -> None:
         job, result = self._take_answer(token)
-        if job is None or self._is_stale(job.key, token):
+        if job is None or self._is_stale(job):
             return  # superseded or cancelled: the UI never sees it
         if job.on_done is not None:
             job.on_done(result)
@@ -217,7 +258,7 @@ class ModelWorker(QObject):
     @Slot(int)
     def _dispatch_error(self, token: int) -> None:
         job, message = self._take_answer(token)
-        if job is None or self._is_stale(job.key, token):
+        if job is None or self._is_stale(job):
             return
         if job.on_error is not None:
             job.on_error(message)
@@ -225,8 +266,9 @@ class ModelWorker(QObject):
             log.error("background job %s failed: %s", job.key, message)
 
     # -------------------------------------------------------- model thread
-    def _is_stale(self, key: str, token: int) -> bool:
-        return self._latest.get(key) != token
+    def _is_stale(self, job: _Job) -> bool:
+        """A view replaced by a newer one with its key, or cancelled; never a command."""
+        return not job.is_command and self._latest.get(job.key) != job.token
 
     def _take(self, job: _Job) -> bool:
         """Claim a queued job; False if it was replaced or already run."""
@@ -240,7 +282,7 @@ class ModelWorker(QObject):
             return True
 
     def _run(self, job: _Job) -> None:
-        state = JobState(self, job.key, job.token)
+        state = JobState(self, job)
         try:
             result = job.fn(state)
         except Cancelled:
@@ -251,16 +293,16 @@ class ModelWorker(QObject):
             if not isinstance(exc, (ValueError, RuntimeError, OSError)):
                 message = f"{type(exc).__name__}: {message}"
             log.error("job %s failed:\n%s", job.key, traceback.format_exc())
-            self._answer(job.token, message, self._job_failed)
+            self._answer(job, message, self._job_failed)
             return
-        self._answer(job.token, result, self._job_finished)
+        self._answer(job, result, self._job_finished)
 
-    def _answer(self, token: int, answer: Any, signal) -> None:
+    def _answer(self, job: _Job, answer: Any, signal) -> None:
         with self._lock:
-            if token not in self._callbacks:
+            if job.token not in self._callbacks:
                 return  # superseded, cancelled or shutting down: nobody would take it
-            self._answers[token] = answer
-        signal.emit(token)
+            self._answers[job.token] = answer
+        signal.emit(job.token)
 
     def serve_pending(self, max_jobs: int = 4) -> None:
         """Run waiting jobs now: called by the training loop between batches."""

@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import models, views
-from explorer.ui.digit_grid import colour_codes, rgb_to_qimage, save_qimage
-from explorer.ui.recon_panel import ReconstructionPanel
-from explorer.ui.session import Session
+from explorer.services.features import ExportablePlot, FeatureView
+from explorer.services.session import Session
+from explorer.widgets.digit_grid import colour_codes, rgb_to_qimage, save_qimage
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +56,22 @@ class SparsityRecord:
     weights_note: str
 
 
-class LatentPanel(QWidget):
-    """Codes as pictures, a bar chart of the chosen code, and sparsity figures."""
+class LatentPanel(QWidget, FeatureView):
+    """Codes as pictures, a bar chart of the chosen code, and sparsity figures.
+
+    It shows the codes of the digits of the session's DigitSelection (the
+    ones the Reconstructions tab shows, with its noise).
+    """
+
+    feature_key = "latent_codes"
 
     code_selected = Signal(int)  # column of the digit whose code is in the bar chart
     stats_updated = Signal(object)  # SparsityStats of the current model
 
-    def __init__(self, session: Session, recon_panel: ReconstructionPanel,
-                 parent: QWidget | None = None):
+    def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        self.recon_panel = recon_panel
+        selection = session.selection
         self.current_view: views.ReconView | None = None
         self.current_codes: np.ndarray | None = None
         self.code_images: list[np.ndarray] = []
@@ -83,15 +88,15 @@ class LatentPanel(QWidget):
         self._stats_timer.setInterval(200)
         self._stats_timer.timeout.connect(self._request_stats)
 
-        recon_panel.view_updated.connect(self._show_view)
-        recon_panel.digits_changed.connect(self._on_digits_changed)
+        selection.view_updated.connect(self._show_view)
+        selection.changed.connect(self._on_digits_changed)
         session.weights_changed.connect(self._on_weights_changed)
         session.dataset_changed.connect(self._on_weights_changed)
         session.worker.job_progress.connect(self._on_job_progress)
-        if recon_panel.current_view is not None:
-            self._show_view(recon_panel.current_view)
+        if selection.view_is_current:
+            self._show_view(selection.view)
         else:
-            self._on_digits_changed(recon_panel.selected_indices)
+            self._on_digits_changed()
         self._show_stats_state()
 
     # ------------------------------------------------------------ building
@@ -211,6 +216,10 @@ class LatentPanel(QWidget):
         plot.getPlotItem().titleLabel.setAttr("color", colour)
 
     # -------------------------------------------------------------- public
+    def exportable_plots(self) -> list[ExportablePlot]:
+        return [ExportablePlot("Code values", self.code_bars),
+                ExportablePlot("Activation histogram", self.activation_histogram)]
+
     @property
     def bar_values(self) -> np.ndarray:
         """The heights in the bar chart now (empty before a code is chosen)."""
@@ -263,11 +272,10 @@ class LatentPanel(QWidget):
                                               "PNG images (*.png)")
         return path or None
 
-    def _on_digits_changed(self, indices) -> None:
+    def _on_digits_changed(self) -> None:
         if self.session.is_ready:
             return  # the view with the codes follows within milliseconds
-        digits = np.asarray(self.session.dataset.x_test[np.asarray(indices, np.int64)])
-        labels = np.asarray(self.session.dataset.y_test[np.asarray(indices, np.int64)])
+        digits, labels = self.session.selection.digits()
         self._draw(digits, labels, [], (0.0, 1.0))
         self._message.setText(LOADING)
         self.caption_label.setText("Codes of the digits on the Reconstructions tab: "
@@ -423,7 +431,7 @@ class LatentPanel(QWidget):
     def _on_stats_failed(self, message: str) -> None:
         self.sparsity_label.setText(f"Sparsity over the test split: failed ({message})")
 
-    def _on_job_progress(self, key: str, fraction: float) -> None:
+    def _on_job_progress(self, key: str, fraction: float, _what: str = "") -> None:
         if key == SPARSITY_KEY and fraction < 1:
             self.sparsity_label.setText(f"Sparsity over the test split: computing… {fraction:.0%}")
 

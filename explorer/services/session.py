@@ -1,8 +1,11 @@
 """The window's shared state: the dataset, the current model and its weights.
 
-Panels never hold Keras objects. They ask the session for work with
-`submit(key, fn, on_done)`: fn(state, model, dataset) runs on the model thread
-(see workers.py) and on_done(result) gets plain numpy back on the GUI thread.
+Features never hold Keras objects. They ask the session for work:
+`submit(key, fn, on_done)` for a view (a newer request with the same key
+replaces a waiting one) and `command(name, fn, on_done)` for a command
+(never dropped, run in order): fn(state, model, dataset) runs on the model
+thread (see workers.py) and on_done(result) gets plain numpy back on the GUI
+thread.
 They listen to `weights_changed` to refresh (after each epoch, at the end of a
 run, after load or reset) and to `dataset_changed`.
 """
@@ -20,7 +23,8 @@ from PySide6.QtCore import QObject, Signal
 
 from explorer.core import models, store, training
 from explorer.core.data import Dataset, load_dataset
-from explorer.ui.workers import JobState, ModelWorker
+from explorer.services.selection import DigitSelection
+from explorer.services.workers import JobState, ModelWorker
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +81,14 @@ class Session(QObject):
         self.last_result: training.TrainResult | None = None
         self._model: models.Autoencoder | None = None  # touched on the model thread only
         self._control: training.TrainControl | None = None
-        self._switching = False
+        self._builds_waiting = 0  # architecture builds and resets queued, not yet answered
         self._started = False
         # (signal, args) posted by the model thread, emitted on the GUI thread
         self._inbox: deque[tuple[Any, tuple]] = deque()
         self._inbox_posted.connect(self._deliver_inbox)
-        self._progress_titles: dict[str, str] = {}  # job key -> what the status bar says
         self.worker = ModelWorker(self)
         self.worker.job_progress.connect(self._on_job_progress)
+        self.selection = DigitSelection(self)  # the digits the tabs show
 
     # ---------------------------------------------------------------- public
     def start(self) -> None:
@@ -96,20 +100,35 @@ class Session(QObject):
     def submit(self, key: str, fn: ModelJob, on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[str], None] | None = None,
                during_training: bool = True, progress_title: str = "Working") -> None:
-        """Run fn(state, model, dataset) on the model thread; on_done(result) here.
+        """A view: fn(state, model, dataset) on the model thread; on_done(result) here.
 
-        A job that reports progress is shown in the status bar as
+        A newer view with the same key replaces this one while it waits. A
+        job that reports progress is shown in the status bar as
         "<progress_title>: 45%".
         """
-        self._progress_titles[key] = progress_title
+        self.worker.submit(key, self._with_model(fn), on_done, on_error or self._report_error,
+                           during_training, progress_title)
+
+    def command(self, name: str, fn: ModelJob, on_done: Callable[[Any], None] | None = None,
+                on_error: Callable[[str], None] | None = None, during_training: bool = True,
+                keep_on_shutdown: bool = False, progress_title: str = "Working") -> None:
+        """A command: like `submit`, but never replaced or dropped; run in order.
+
+        keep_on_shutdown: it still runs if the window closes while it waits.
+        """
+        self.worker.command(name, self._with_model(fn), on_done, on_error or self._report_error,
+                            during_training, keep_on_shutdown, progress_title)
+
+    def _with_model(self, fn: ModelJob) -> Callable[[JobState], Any]:
         def job(state: JobState):
             if self._model is None:
                 raise RuntimeError("no model is loaded yet")
             return fn(state, self._model, self.dataset)
 
-        self.worker.submit(key, job, on_done,
-                           on_error or (lambda msg: self.error_raised.emit(msg)),
-                           during_training)
+        return job
+
+    def _report_error(self, message: str) -> None:
+        self.error_raised.emit(message)
 
     def select_architecture(self, arch_id: str) -> None:
         """Build `arch_id` and load its pre-trained weights when there are any."""
@@ -117,16 +136,18 @@ class Session(QObject):
             raise RuntimeError("stop the training before switching architecture")
         models.spec(arch_id)
         self.arch_id = arch_id
-        self._set_switching(True)
-        self.worker.submit("model", lambda state: self._build(arch_id, load=True),
-                           self._on_model_built, self._on_model_failed)
+        self._queue_build(arch_id, load=True)
 
     def reset_weights(self) -> None:
         """Fresh, untrained weights for the current architecture."""
-        self._set_switching(True)
-        arch_id = self.arch_id
-        self.worker.submit("model", lambda state: self._build(arch_id, load=False),
-                           self._on_model_built, self._on_model_failed)
+        self._queue_build(self.arch_id, load=False)
+
+    def _queue_build(self, arch_id: str, load: bool) -> None:
+        self._builds_waiting += 1
+        self.busy_changed.emit(True)
+        self.worker.command("build model", lambda state: self._build(arch_id, load),
+                            self._on_model_built, self._on_model_failed,
+                            title=f"Building the {arch_id} model")
 
     def load_weights(self, path: str | os.PathLike) -> None:
         """Load a weights file the user picked; on failure the model is unchanged."""
@@ -148,7 +169,7 @@ class Session(QObject):
             self._set_weights_note(f"loaded {path.name}: {note}")
             self.weights_changed.emit()
 
-        self.submit("weights-io", job, done)
+        self.command("load weights", job, done, progress_title=f"Loading {path.name}")
 
     def save_weights(self, folder: str | os.PathLike | None = None,
                      on_saved: Callable[[Path], None] | None = None) -> None:
@@ -163,12 +184,15 @@ class Session(QObject):
             if on_saved:
                 on_saved(path)
 
-        self.submit("weights-io", job, done)
+        # A save the user asked for still happens if the window closes meanwhile.
+        self.command("save weights", job, done, keep_on_shutdown=True,
+                     progress_title="Saving the weights")
 
     def export_keras(self, path: str | os.PathLike,
                      on_saved: Callable[[Path], None] | None = None) -> None:
-        self.submit("weights-io", lambda s, m, d: store.export_keras(m, path),
-                    on_saved or (lambda p: self.status_message.emit(f"Exported {p}")))
+        self.command("export keras", lambda s, m, d: store.export_keras(m, path),
+                     on_saved or (lambda p: self.status_message.emit(f"Exported {p}")),
+                     keep_on_shutdown=True, progress_title="Exporting the model")
 
     def train(self, config: training.TrainConfig, fresh: bool = False,
               n_train: int | None = None, n_test: int | None = None) -> None:
@@ -215,7 +239,8 @@ class Session(QObject):
                     meta = _continued(previous, meta)
             return result, meta
 
-        self.worker.submit("train", job, self._on_training_done, self._on_training_error)
+        self.worker.command("train", job, self._on_training_done, self._on_training_error,
+                            title="Training")
 
     def stop_training(self) -> None:
         if self._control is not None:
@@ -247,7 +272,7 @@ class Session(QObject):
 
     @property
     def is_busy(self) -> bool:
-        return self.is_training or self._switching
+        return self.is_training or self._builds_waiting > 0
 
     # --------------------------------------------------------------- helpers
     def _build(self, arch_id: str, load: bool):
@@ -278,10 +303,13 @@ class Session(QObject):
 
     def _on_model_built(self, result) -> None:
         arch_id, meta, note = result
+        self._builds_waiting -= 1
+        if self._builds_waiting > 0:
+            return  # a newer build is queued: the window shows only the last one
         first = not self.is_ready
         self.is_ready = True
         self.metadata = meta
-        self._set_switching(False)
+        self.busy_changed.emit(self.is_busy)
         self._set_weights_note(note)
         if first:
             self.backend_ready.emit()
@@ -289,7 +317,8 @@ class Session(QObject):
         self.weights_changed.emit()
 
     def _on_model_failed(self, message: str) -> None:
-        self._set_switching(False)
+        self._builds_waiting -= 1
+        self.busy_changed.emit(self.is_busy)
         self.error_raised.emit(f"Could not build the {self.arch_id} model: {message}")
 
     def _on_training_done(self, outcome) -> None:
@@ -322,10 +351,6 @@ class Session(QObject):
             self.paused_changed.emit(False)
         self.busy_changed.emit(self.is_busy)
 
-    def _set_switching(self, value: bool) -> None:
-        self._switching = value
-        self.busy_changed.emit(self.is_busy)
-
     def _set_weights_note(self, note: str) -> None:
         self.weights_note = note
         self.weights_info_changed.emit(note)
@@ -353,11 +378,10 @@ class Session(QObject):
             signal, args = self._inbox.popleft()
             signal.emit(*args)
 
-    def _on_job_progress(self, key: str, fraction: float) -> None:
+    def _on_job_progress(self, key: str, fraction: float, what: str) -> None:
         # An empty message clears the status bar once the job is done, rather
         # than leaving "99%" there.
-        what = self._progress_titles.get(key, "Working")
-        self.status_message.emit(f"{what}: {fraction:.0%}" if fraction < 1 else "")
+        self.status_message.emit(f"{what or 'Working'}: {fraction:.0%}" if fraction < 1 else "")
 
 
 def _continued(previous: store.Metadata, new: store.Metadata) -> store.Metadata:

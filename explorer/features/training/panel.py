@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import training
-from explorer.ui.formatting import (
+from explorer.services.features import ExportablePlot, FeatureView
+from explorer.services.session import Session
+from explorer.widgets.formatting import (
     format_duration,
     format_learning_rate,
     format_loss,
@@ -38,8 +40,7 @@ from explorer.ui.formatting import (
     progress_text,
     run_label,
 )
-from explorer.ui.plot_style import style_axes
-from explorer.ui.session import Session
+from explorer.widgets.plot_style import style_axes
 
 REDRAW_INTERVAL_MS = 100  # 10 redraws a second: live to the eye, and the GUI thread
 # then takes under a tenth of a core from the training it shares two cores with
@@ -75,8 +76,10 @@ class RunCurves:
             buffer.clear()
 
 
-class TrainingPanel(QWidget):
+class TrainingPanel(QWidget, FeatureView):
     """The first tab. Listens to the session; never touches the model."""
+
+    feature_key = "training_tab"
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -125,6 +128,9 @@ class TrainingPanel(QWidget):
 
     def set_log_scale(self, on: bool) -> None:
         self.log_scale_check.setChecked(on)
+
+    def exportable_plots(self) -> list[ExportablePlot]:
+        return [ExportablePlot("Loss curves", self.loss_plot)]
 
     # -------------------------------------------------------------- building
     def _build(self) -> None:

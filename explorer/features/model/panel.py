@@ -36,8 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import models, store, training
-from explorer.ui.formatting import format_count, format_learning_rate, format_shape
-from explorer.ui.session import Session
+from explorer.services.features import DemoAction, FeatureView, PersistedSetting
+from explorer.services.session import Session
+from explorer.widgets.formatting import format_count, format_learning_rate, format_shape
 
 LOADING_TEXT = "loading TensorFlow..."
 RETRAIN_HINT = "Click Train to retrain."
@@ -85,8 +86,10 @@ class LearningRateSpinBox(QDoubleSpinBox):
         self.setValue(self.value() * 10.0 ** steps)
 
 
-class ModelPanel(QWidget):
+class ModelPanel(QWidget, FeatureView):
     """The left dock. `start_training()` is what the Train button does."""
+
+    feature_key = "training"  # its settings group: the training settings
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -94,6 +97,7 @@ class ModelPanel(QWidget):
         self.setObjectName("model_panel")
         # (n_train, n_test): tests train on a few digits through the real UI.
         self.train_limit: tuple[int, int] | None = None
+        self.tensorboard_dir: str | None = None  # set by the window's Model menu
         self._preset_arch: str | None = None
         self._build()
         self._connect()
@@ -117,8 +121,42 @@ class ModelPanel(QWidget):
             optimizer=self.optimizer_combo.currentData(),
             learning_rate=float(self.learning_rate_spin.value()),
             noise=float(self.train_noise_spin.value()),
-            tensorboard_dir=getattr(self, "tensorboard_dir", None),  # set by the window's menu
+            tensorboard_dir=self.tensorboard_dir,
         )
+
+    # ---------------------------------------------------------- declarations
+    def demo_actions(self) -> list[DemoAction]:
+        return [
+            DemoAction("train_action", "&Train", ("Ctrl+T",), self.train_button, "Model"),
+            DemoAction("pause_action", "&Pause / resume", ("Ctrl+P",), self.pause_button, "Model"),
+            DemoAction("stop_action", "&Stop", ("Esc", "Ctrl+."), self.stop_button, "Model"),
+        ]
+
+    def persisted_settings(self) -> list[PersistedSetting]:
+        # One group: the settings are put back only when they were made for
+        # the architecture the window starts with (each has its own defaults).
+        return [PersistedSetting("training", self._settings_values, self._apply_settings)]
+
+    def _settings_values(self) -> dict:
+        return {"arch": self.session.arch_id, "epochs": self.epochs_spin.value(),
+                "batch_size": self.batch_size_spin.value(),
+                "optimizer": self.optimizer_combo.currentData(),
+                "learning_rate": float(self.learning_rate_spin.value()),
+                "noise": float(self.train_noise_spin.value())}
+
+    def _apply_settings(self, values: dict) -> None:
+        if values.get("arch") != self.session.arch_id:
+            return
+        index = self.optimizer_combo.findData(str(values.get("optimizer", "adam")))
+        if index >= 0:
+            # Before the learning rate: choosing an optimizer resets the rate.
+            self.optimizer_combo.setCurrentIndex(index)
+        self.epochs_spin.setValue(int(values.get("epochs", self.epochs_spin.value())))
+        self.batch_size_spin.setValue(int(values.get("batch_size",
+                                                     self.batch_size_spin.value())))
+        self.learning_rate_spin.setValue(float(values.get("learning_rate",
+                                                          self.learning_rate_spin.value())))
+        self.train_noise_spin.setValue(float(values.get("noise", self.train_noise_spin.value())))
 
     def start_training(self) -> None:
         """Start a run with the widgets' settings; errors become messages."""

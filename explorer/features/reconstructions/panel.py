@@ -1,11 +1,12 @@
 """The Reconstructions tab: ten test digits, their noisy inputs and reconstructions.
 
-The noise slider is the live part. Each move draws the noisy row at once from
-the cached originals (cheap numpy from explorer.core.views) and asks the model
-thread for the reconstructions under the key "recon-view", so while the
-slider is dragged only the latest request is answered. The test split's mean
-loss is heavier (hundreds of forward passes) and waits until the slider has
-rested for a moment.
+The digits and the noise are the session's shared DigitSelection: this tab's
+buttons and slider set it, other tabs follow it. The noise slider is the live
+part. Each move draws the noisy row at once from the originals (cheap numpy
+from explorer.core.views), and the selection asks the model thread for the
+reconstructions as a view, so while the slider is dragged only the latest
+request is answered. The test split's mean loss is heavier (hundreds of
+forward passes) and waits until the slider has rested for a moment.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import views
-from explorer.ui.digit_grid import DigitGrid, GridRow, save_png
-from explorer.ui.session import Session
+from explorer.services.features import FeatureView
+from explorer.services.session import Session
+from explorer.widgets.digit_grid import DigitGrid, GridRow, save_png
 
 log = logging.getLogger(__name__)
 
-VIEW_KEY = "recon-view"
 MEAN_LOSS_KEY = "mean-loss"
 MEAN_LOSS_DELAY_MS = 350  # after the slider rests: a drag must not queue heavy jobs
 EXPORT_GAP = 4  # image pixels between digits in the exported PNG
@@ -40,23 +41,22 @@ EXPORT_SCALE = 4  # each digit pixel as 4x4 pixels: a 28-pixel digit is too smal
 LOADING = "loading TensorFlow…"
 
 
-class ReconstructionPanel(QWidget):
+class ReconstructionPanel(QWidget, FeatureView):
     """Originals over (noisy inputs over) reconstructions, as in the seed's figures."""
 
+    feature_key = "reconstructions"
     view_updated = Signal(object)  # the ReconView just drawn
-    digits_changed = Signal(object)  # the newly selected test indices (np.ndarray)
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
+        self.selection = session.selection
         self.current_view: views.ReconView | None = None
         self.mean_loss: float | None = None
-        self._mode = "first"
-        self._indices = np.zeros(0, dtype=np.int64)
         self._originals = np.zeros((0, 28, 28), dtype=np.float32)
         self._labels = np.zeros(0, dtype=np.int64)
-        self._noise_seed = 0
         self._mean_loss_stale = True
+        self._drawn_noise: tuple[float, int] | None = None  # (factor, seed) last drawn
         self._build()
         self._mean_timer = QTimer(self)
         self._mean_timer.setSingleShot(True)
@@ -66,7 +66,11 @@ class ReconstructionPanel(QWidget):
         session.weights_changed.connect(self._on_weights_changed)
         session.dataset_changed.connect(self._on_dataset_changed)
         session.worker.job_progress.connect(self._on_job_progress)
-        self.set_mode("first")
+        self.selection.changed.connect(self._on_selection_changed)
+        self.selection.view_updated.connect(self._show_view)
+        self.selection.view_failed.connect(self._on_view_failed)
+        self.selection.refused.connect(self._on_refused)
+        self._on_selection_changed()
         self._show_mean_loss_state()
 
     # ------------------------------------------------------------ building
@@ -153,37 +157,28 @@ class ReconstructionPanel(QWidget):
     # -------------------------------------------------------------- public
     @property
     def noise_factor(self) -> float:
-        return views.noise_from_step(self.noise_slider.value())
+        return self.selection.noise
 
     @property
     def selected_indices(self) -> np.ndarray:
         """Test-split indices of the digits shown now."""
-        return self._indices.copy()
+        return self.selection.indices
 
     @property
     def mode(self) -> str:
-        return self._mode
+        return self.selection.mode
 
     @property
     def noise_seed(self) -> int:
-        return self._noise_seed
+        return self.selection.noise_seed
 
     def set_noise(self, factor: float) -> None:
         self.noise_slider.setValue(views.step_from_noise(factor))
 
     def set_mode(self, mode: str, seed: int | None = None) -> None:
         """Show the "first" ten, a "random" ten (seeded or fresh), or one of each "classes"."""
-        try:
-            indices = views.select_digits(self.session.dataset, mode, seed=seed)
-        except ValueError as exc:  # e.g. a small dataset without every digit
-            self.session.status_message.emit(f"Cannot show those digits: {exc}")
-            if len(self._indices) and self._indices.max() < self.session.dataset.n_test:
-                self._mode_button(self._mode).setChecked(True)  # undo the click's check
-                return
-            mode, indices = "first", views.select_digits(self.session.dataset, "first")
-        self._mode = mode
-        self._mode_button(mode).setChecked(True)
-        self._set_indices(indices)
+        if not self.selection.set_mode(mode, seed):
+            self._mode_button(self.selection.mode).setChecked(True)  # undo the click's check
 
     def _mode_button(self, mode: str) -> QPushButton:
         return {"first": self.first_ten_button, "random": self.shuffle_button,
@@ -191,10 +186,7 @@ class ReconstructionPanel(QWidget):
 
     def resample_noise(self) -> None:
         """New noise at the same factor (a new seed for the noise field)."""
-        self._noise_seed += 1
-        self._redraw_local()
-        self._request_view()
-        self._schedule_mean_loss()
+        self.selection.resample_noise()
 
     def export_png(self, path: str | None = None) -> str | None:
         """Save the current grid as a PNG in the seed's layout; returns the path."""
@@ -225,20 +217,28 @@ class ReconstructionPanel(QWidget):
             "PNG images (*.png)")
         return path or None
 
-    def _set_indices(self, indices: np.ndarray) -> None:
-        dataset = self.session.dataset
-        self._indices = np.asarray(indices, dtype=np.int64)
-        self._originals = np.asarray(dataset.x_test[self._indices], dtype=np.float32)
-        self._labels = np.asarray(dataset.y_test[self._indices], dtype=np.int64)
-        self._redraw_local()
-        self.digits_changed.emit(self._indices.copy())
-        self._request_view()
+    def _on_refused(self, message: str) -> None:
+        self.session.status_message.emit(message)
 
-    def _on_slider(self, value: int) -> None:
+    def _on_selection_changed(self) -> None:
+        """New digits, noise or noise seed: redraw what needs no model, at once."""
+        sel = self.selection
+        noise_changed = (sel.noise, sel.noise_seed) != self._drawn_noise
+        self._drawn_noise = (sel.noise, sel.noise_seed)
+        self._originals, self._labels = sel.digits()
+        self._mode_button(sel.mode).setChecked(True)
+        step = views.step_from_noise(sel.noise)
+        if self.noise_slider.value() != step:
+            self.noise_slider.blockSignals(True)
+            self.noise_slider.setValue(step)
+            self.noise_slider.blockSignals(False)
         self._show_noise_label()
         self._redraw_local()
-        self._request_view()
-        self._schedule_mean_loss()
+        if noise_changed:
+            self._schedule_mean_loss()
+
+    def _on_slider(self, value: int) -> None:
+        self.selection.set_noise(views.noise_from_step(value))
 
     def _show_noise_label(self) -> None:
         self.noise_label.setText(f"noise factor {self.noise_factor:.2f}")
@@ -250,9 +250,9 @@ class ReconstructionPanel(QWidget):
         when they belong to the same digits; otherwise their row waits empty.
         """
         noise = self.noise_factor
-        noisy = views.noisy_digits(self._originals, noise, self._noise_seed)
+        noisy = views.noisy_digits(self._originals, noise, self.noise_seed)
         view = self.current_view
-        same_digits = view is not None and np.array_equal(view.indices, self._indices)
+        same_digits = view is not None and np.array_equal(view.indices, self.selection.indices)
         if not self.session.is_ready:
             recon, below, message = None, (), LOADING
         elif same_digits:
@@ -260,7 +260,7 @@ class ReconstructionPanel(QWidget):
         else:
             recon, below, message = None, (), "…"
         self.recon_view.set_rows(self._rows(noisy, noise, recon, below, message),
-                                 len(self._indices))
+                                 len(self._originals))
 
     def _rows(self, noisy, noise, recon, below, message) -> list[GridRow]:
         rows = [GridRow("original", self._originals, above=[str(v) for v in self._labels])]
@@ -268,16 +268,6 @@ class ReconstructionPanel(QWidget):
             rows.append(GridRow(f"noisy input ({noise:.2f})", noisy))
         rows.append(GridRow("reconstruction", recon, below=below, message=message))
         return rows
-
-    def _request_view(self) -> None:
-        if not self.session.is_ready or len(self._indices) == 0:
-            return
-        indices, noise, seed = self._indices.copy(), self.noise_factor, self._noise_seed
-
-        def job(state, model, dataset):
-            return views.compute_view(model, dataset, indices, noise, seed)
-
-        self.session.submit(VIEW_KEY, job, self._show_view, self._on_view_failed)
 
     def _show_view(self, view: views.ReconView) -> None:
         self.current_view = view
@@ -291,10 +281,10 @@ class ReconstructionPanel(QWidget):
 
     def _on_view_failed(self, message: str) -> None:
         log.warning("reconstructions failed: %s", message)
-        noisy = views.noisy_digits(self._originals, self.noise_factor, self._noise_seed)
+        noisy = views.noisy_digits(self._originals, self.noise_factor, self.noise_seed)
         self.recon_view.set_rows(self._rows(noisy, self.noise_factor, None, (),
                                             f"could not reconstruct: {message}"),
-                                 len(self._indices))
+                                 len(self._originals))
         self.session.status_message.emit(f"Reconstructions failed: {message}")
 
     # ----------------------------------------------------------- mean loss
@@ -311,7 +301,7 @@ class ReconstructionPanel(QWidget):
         if not self.session.is_ready or self.session.is_training or not self.isVisible():
             return  # stays stale: done on show, or when training ends (weights_changed)
         self._mean_loss_stale = False
-        noise, seed = self.noise_factor, self._noise_seed
+        noise, seed = self.noise_factor, self.noise_seed
 
         def job(state, model, dataset):
             return noise, views.mean_test_loss(model, dataset, noise, seed, state), dataset.n_test
@@ -340,20 +330,19 @@ class ReconstructionPanel(QWidget):
     def _on_mean_loss_failed(self, message: str) -> None:
         self.mean_loss_label.setText(f"Mean loss on the test split: failed ({message})")
 
-    def _on_job_progress(self, key: str, fraction: float) -> None:
+    def _on_job_progress(self, key: str, fraction: float, _what: str = "") -> None:
         if key == MEAN_LOSS_KEY and fraction < 1:
             self.mean_loss_label.setText(f"Mean loss on the test split: computing… {fraction:.0%}")
 
     # ------------------------------------------------------------- events
     def _on_weights_changed(self) -> None:
-        self._redraw_local()
-        self._request_view()
+        self._redraw_local()  # the view itself is asked for by the selection
         self._schedule_mean_loss()
 
     def _on_dataset_changed(self) -> None:
         self.current_view = None
         self.export_recon_button.setEnabled(False)
-        self.set_mode(self._mode)
+        self._redraw_local()
         self._schedule_mean_loss()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name

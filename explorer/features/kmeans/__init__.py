@@ -1,0 +1,1 @@
+"""The K-means lab: step the two alternating minimisations of J on the latent codes."""

@@ -1,0 +1,1 @@
+"""The model dock: architecture, hyperparameters, Train / Pause / Stop, weights."""

@@ -1,0 +1,1 @@
+"""The Reconstructions tab: originals, noisy inputs and reconstructions."""

@@ -1,0 +1,1 @@
+"""The Training tab: live loss curves, progress and ETA of the current run."""
