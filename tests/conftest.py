@@ -25,6 +25,19 @@ def tiny(embedded):
 
 
 @pytest.fixture(autouse=True)
+def unsaved_weights_are_discarded(monkeypatch):
+    """A window closed at a test's end must not wait on the Save / Discard dialog.
+
+    Tests of the dialog itself replace `_ask_unsaved_weights` on their window.
+    """
+    try:
+        from explorer.ui.main_window import MainWindow
+    except ImportError:
+        return
+    monkeypatch.setattr(MainWindow, "_ask_unsaved_weights", lambda self, *_a: "discard")
+
+
+@pytest.fixture(autouse=True)
 def no_leaked_qthreads(request, monkeypatch):
     """Fail any test that leaves a QThread running, as napari's conftest does.
 

@@ -172,3 +172,33 @@ def test_the_input_pipeline_feeds_exactly_the_training_arrays(tiny):
     assert len(seen_in) == len(x_in)
     vals = np.concatenate([np.asarray(b) for _, b in inputs["validation_data"]])
     np.testing.assert_array_equal(vals, val_target)
+
+
+def test_validation_is_reported_as_a_phase_of_the_run(tiny):
+    texts = []
+    control = training.TrainControl(on_progress=lambda f, t: texts.append((f, t)))
+    config = training.TrainConfig("simple", epochs=2, batch_size=64)
+    result = training.train(models.build("simple"), tiny, config, None, control)
+    assert result.status == "finished"
+    phases = [t for _f, t in texts if t.startswith("validating")]
+    assert phases == ["validating after epoch 1 of 2", "validating after epoch 2 of 2"]
+    fractions = [f for f, _t in texts]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+
+
+def test_the_eta_counts_the_validation_passes_still_to_come():
+    """4 epochs of 10 batches; after epoch 1 (10 s training, 5 s validating) the
+    remaining 30 batches take 30 s and the 3 passes to come 15 s."""
+    config = training.TrainConfig("simple", epochs=4, batch_size=100)
+    base = training._ProgressCallbackBase(config, 1000, None, training.TrainControl(), 500)
+    base._elapsed = lambda: 15.0
+    base._val_s, base._val_passes = 5.0, 1
+    assert base._eta(10) == pytest.approx(30.0 + 15.0)
+    # Before any pass is measured, one is estimated at a third of the training
+    # time its samples would take: 5 batches' worth of 500 samples / 3.
+    fresh = training._ProgressCallbackBase(config, 1000, None, training.TrainControl(), 500)
+    fresh._elapsed = lambda: 5.0
+    assert fresh._eta(5) == pytest.approx(35.0 + 4 * (1.0 * 5 / 3))
+    no_val = training._ProgressCallbackBase(config, 1000, None, training.TrainControl(), 0)
+    no_val._elapsed = lambda: 5.0
+    assert no_val._eta(5) == pytest.approx(35.0)

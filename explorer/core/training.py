@@ -202,7 +202,7 @@ def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
         if stop_event is not None:
             control.stop = stop_event
     stop_event = control.stop
-    progress = _progress_callback(config, len(x_in), listener, control, has_val,
+    progress = _progress_callback(config, len(x_in), listener, control, len(val_in),
                                  initial_epoch)
     callbacks = [progress]
     if config.tensorboard_dir:
@@ -300,14 +300,15 @@ class _ProgressCallbackBase:
 
     def __init__(self, config: TrainConfig, n_samples: int,
                  listener: ProgressListener | None, control: TrainControl,
-                 has_val: bool):
+                 n_val: int):
         self.config = config
         self.n_samples = n_samples
+        self.n_val = n_val
         self.batches_per_epoch = max(1, math.ceil(n_samples / config.batch_size))
         self.listener = listener
         self.control = control
         self.stop_event = control.stop
-        self.has_val = has_val
+        self.has_val = n_val > 0
         self.history: list[EpochResult] = []
         self.epochs_done = 0
         self.last_good_weights = None
@@ -317,6 +318,9 @@ class _ProgressCallbackBase:
         self._t_start = 0.0
         self._t_epoch = 0.0
         self._paused_s = 0.0
+        self._val_s = 0.0  # time spent validating, over all epochs so far
+        self._val_passes = 0
+        self._t_val = 0.0
 
     def _elapsed(self) -> float:
         """Training time so far, not counting time spent paused."""
@@ -341,11 +345,26 @@ class _ProgressCallbackBase:
         return samples / elapsed if elapsed > 0 else 0.0
 
     def _eta(self, batches_done_total: int) -> float:
+        """Seconds left: the batches to go at the speed so far, plus the
+        validation passes to go at their own measured length.
+
+        Before the first pass is measured it is estimated from the training
+        speed: a forward pass is about a third of a training step's work.
+        """
         total = self.batches_per_epoch * self.config.epochs
-        elapsed = self._elapsed()
         if batches_done_total <= 0:
             return float("nan")
-        return elapsed / batches_done_total * (total - batches_done_total)
+        train_s = max(self._elapsed() - self._val_s, 0.0)
+        per_batch = train_s / batches_done_total
+        eta = per_batch * (total - batches_done_total)
+        if self.has_val:
+            passes_left = self.config.epochs - self._val_passes
+            if self._val_passes:
+                per_pass = self._val_s / self._val_passes
+            else:
+                per_pass = per_batch * self.n_val / self.config.batch_size / 3
+            eta += per_pass * passes_left
+        return eta
 
 
 def _make_callback_class():
@@ -409,6 +428,16 @@ def _make_callback_class():
         def on_test_begin(self, logs=None):
             if self.stop_event.is_set():  # no validation pass (and trace) after a stop
                 raise _StopRequested
+            self._t_val = time.perf_counter()
+            # Seconds with no batch to report: say what is going on.
+            done = (self.epochs_done + 1) * self.batches_per_epoch
+            self.control.set_progress(
+                done / (self.batches_per_epoch * self.config.epochs),
+                f"validating after epoch {self.epochs_done + 1} of {self.config.epochs}")
+
+        def on_test_end(self, logs=None):
+            self._val_s += time.perf_counter() - self._t_val
+            self._val_passes += 1
 
         def on_test_batch_end(self, batch, logs=None):
             if self.stop_event.is_set():
@@ -442,12 +471,12 @@ def _make_callback_class():
 _callback_class = None
 
 
-def _progress_callback(config, n_samples, listener, control, has_val, initial_epoch=0):
+def _progress_callback(config, n_samples, listener, control, n_val, initial_epoch=0):
     """Build the Keras callback (its class needs Keras, imported lazily)."""
     global _callback_class
     if _callback_class is None:
         _callback_class = _make_callback_class()
-    cb = _callback_class(config, n_samples, listener, control, has_val)
+    cb = _callback_class(config, n_samples, listener, control, n_val)
     cb._initial_epoch = initial_epoch
     return cb
 

@@ -16,6 +16,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,31 +24,16 @@ from PySide6.QtCore import QObject, Signal
 
 from explorer.core import models, store, training
 from explorer.core.data import Dataset, load_dataset
+from explorer.services import weights as kept_weights
+from explorer.services.guard import DiscardGuard
 from explorer.services.selection import DigitSelection
+from explorer.services.training_run import TrainingRunner
+from explorer.services.weights import Current, WeightsBook
 from explorer.services.workers import JobState, ModelWorker
 
 log = logging.getLogger(__name__)
 
 ModelJob = Callable[[JobState, models.Autoencoder, Dataset], Any]
-
-
-class _SignalListener:
-    """Hands the trainer's progress (on the model thread) to the GUI thread.
-
-    The progress objects wait in the session's inbox and only a bare signal
-    crosses threads: see workers.py for the hang a Python object in a queued
-    signal can cause.
-    """
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def on_batch(self, progress: training.BatchProgress) -> None:
-        self.session._post(self.session.batch_finished, progress)
-
-    def on_epoch(self, result: training.EpochResult) -> None:
-        self.session._post(self.session.epoch_finished, result)
-        self.session._post(self.session.weights_changed)
 
 
 class Session(QObject):
@@ -59,6 +45,7 @@ class Session(QObject):
     training_started = Signal(object)  # TrainConfig
     batch_finished = Signal(object)  # BatchProgress
     epoch_finished = Signal(object)  # EpochResult
+    training_progress = Signal(float, str)  # share of the run done, and its phase
     training_ended = Signal(object)  # TrainResult: finished, stopped or failed
     paused_changed = Signal(bool)
     busy_changed = Signal(bool)  # True while training or switching models
@@ -73,14 +60,14 @@ class Session(QObject):
         self.dataset: Dataset = dataset if dataset is not None else load_dataset(data_path)
         self.trained_dir = Path(trained_dir) if trained_dir else store.TRAINED_DIR
         self.arch_id = arch_id
-        self.metadata: store.Metadata | None = None
-        self.weights_note = "loading TensorFlow..."
+        # What the loaded model's weights are (GUI thread); the book keeps the
+        # weights of the architectures the window has left.
+        self.current = Current(arch_id, None, "loading TensorFlow...")
+        self.book = WeightsBook()
         self.is_ready = False
-        self.is_training = False
-        self.is_paused = False
-        self.last_result: training.TrainResult | None = None
         self._model: models.Autoencoder | None = None  # touched on the model thread only
-        self._control: training.TrainControl | None = None
+        self.runner = TrainingRunner(self)
+        self.guard = DiscardGuard(self)  # the window sets guard.ask, its Save/Discard dialog
         self._builds_waiting = 0  # architecture builds and resets queued, not yet answered
         self._started = False
         # (signal, args) posted by the model thread, emitted on the GUI thread
@@ -91,6 +78,28 @@ class Session(QObject):
         self.selection = DigitSelection(self)  # the digits the tabs show
 
     # ---------------------------------------------------------------- public
+    @property
+    def metadata(self) -> store.Metadata | None:
+        """The description of the loaded weights (None: fresh, or none on file)."""
+        return self.current.metadata
+
+    @property
+    def weights_note(self) -> str:
+        """A sentence on what the loaded weights are."""
+        return self.current.note
+
+    @property
+    def has_unsaved_weights(self) -> bool:
+        return bool(self.unsaved_work())
+
+    def unsaved_work(self, current_only: bool = False) -> list[str]:
+        """One line per architecture whose weights were trained in this session
+        and not saved since: what a quit (or, current_only, a load or a revert)
+        would lose."""
+        if current_only:
+            return kept_weights.describe_unsaved(self.current, WeightsBook())
+        return kept_weights.describe_unsaved(self.current, self.book)
+
     def start(self) -> None:
         """Import Keras and build the first model, in the background."""
         if not self._started:
@@ -135,17 +144,26 @@ class Session(QObject):
         if self.is_training:
             raise RuntimeError("stop the training before switching architecture")
         models.spec(arch_id)
+        leaving = self.current
         self.arch_id = arch_id
-        self._queue_build(arch_id, load=True)
+        self._queue_build(arch_id, "kept", leaving)
 
     def reset_weights(self) -> None:
         """Fresh, untrained weights for the current architecture."""
-        self._queue_build(self.arch_id, load=False)
+        self.book.forget(self.arch_id)
+        self._queue_build(self.arch_id, "fresh")
 
-    def _queue_build(self, arch_id: str, load: bool) -> None:
+    def revert_to_shipped(self) -> None:
+        """The weights the program ships (or the user's own saved ones) again,
+        dropping what this session made for the current architecture."""
+        self.book.forget(self.arch_id)
+        self._queue_build(self.arch_id, "shipped")
+
+    def _queue_build(self, arch_id: str, weights: str, leaving: Current | None = None) -> None:
+        """weights: "kept" (this session's, else shipped), "shipped" or "fresh"."""
         self._builds_waiting += 1
         self.busy_changed.emit(True)
-        self.worker.command("build model", lambda state: self._build(arch_id, load),
+        self.worker.command("build model", lambda state: self._build(arch_id, weights, leaving),
                             self._on_model_built, self._on_model_failed,
                             title=f"Building the {arch_id} model")
 
@@ -164,9 +182,8 @@ class Session(QObject):
             return meta
 
         def done(meta):
-            self.metadata = meta
             note = meta.summary() if meta else "no metadata"
-            self._set_weights_note(f"loaded {path.name}: {note}")
+            self._set_current(Current(self.arch_id, meta, f"loaded {path.name}: {note}"))
             self.weights_changed.emit()
 
         self.command("load weights", job, done, progress_title=f"Loading {path.name}")
@@ -175,11 +192,14 @@ class Session(QObject):
                      on_saved: Callable[[Path], None] | None = None) -> None:
         folder = Path(folder) if folder else self.trained_dir
         meta = self.metadata or self._metadata_without_training()
+        saved = self.current
 
         def job(state, model, dataset):
             return store.save(model, meta, folder)
 
         def done(path):
+            if self.current is saved:  # nothing replaced them meanwhile
+                self._set_current(replace(saved, unsaved=False))
             self.status_message.emit(f"Saved {path}")
             if on_saved:
                 on_saved(path)
@@ -187,6 +207,29 @@ class Session(QObject):
         # A save the user asked for still happens if the window closes meanwhile.
         self.command("save weights", job, done, keep_on_shutdown=True,
                      progress_title="Saving the weights")
+
+    def save_unsaved(self, folder: str | os.PathLike | None = None,
+                     on_saved: Callable[[list[Path]], None] | None = None) -> None:
+        """Save every architecture's unsaved weights (the loaded ones and the kept)."""
+        folder = Path(folder) if folder else self.trained_dir
+        written: list[Path] = []
+        kept = {a: k for a, k in self.book.unsaved().items() if a != self.arch_id}
+        if self.current.unsaved:
+            self.save_weights(folder, on_saved=written.append)
+        for arch_id, k in kept.items():
+            fallback = self._metadata_without_training(arch_id)
+
+            def job(state, model, dataset, arch_id=arch_id, k=k, fallback=fallback):
+                return kept_weights.save_kept(arch_id, k, folder, fallback)
+
+            def done(path, arch_id=arch_id):
+                self.book.mark_saved(arch_id)
+                written.append(path)
+
+            self.command("save kept weights", job, done, keep_on_shutdown=True,
+                         progress_title=f"Saving the {arch_id} weights")
+        if on_saved is not None:  # after the saves: commands run in order
+            self.command("saved", lambda s, m, d: None, lambda _r: on_saved(written))
 
     def export_keras(self, path: str | os.PathLike,
                      on_saved: Callable[[Path], None] | None = None) -> None:
@@ -197,67 +240,28 @@ class Session(QObject):
     def train(self, config: training.TrainConfig, fresh: bool = False,
               n_train: int | None = None, n_test: int | None = None) -> None:
         """Start a run on the model thread; progress comes as signals."""
-        if self.is_training:
-            raise RuntimeError("a training run is already going")
-        config.validate()
-        if config.arch_id != self.arch_id:
-            raise ValueError(f"the current model is {self.arch_id!r}, not {config.arch_id!r}")
-        dataset = self.dataset
-        if n_train is not None or n_test is not None:
-            dataset = dataset.subset(n_train, n_test)
-        control = training.TrainControl(between_batches=self.worker.serve_pending)
-        self._control = control
-        self.is_training = True
-        self.is_paused = False
-        self.busy_changed.emit(True)
-        self.training_started.emit(config)
-        previous = self.metadata
-
-        def job(state: JobState):
-            replaced = None
-            if self._model is None:
-                self._model = models.build(config.arch_id)
-            elif fresh:
-                # New weights in the same model, not a new model: its traced
-                # viewing graph is kept (retracing it mid-run cost 0.15 s).
-                replaced = self._model.autoencoder.get_weights()
-                models.reinitialize(self._model)
-            self.worker.set_training(True)
-            try:
-                result = training.train(self._model, dataset, config,
-                                        _SignalListener(self), control)
-            finally:
-                self.worker.set_training(False)
-            if replaced is not None and result.epochs_done == 0:
-                # Nothing was learnt: keep the weights the run replaced
-                # (pre-trained ones, say) rather than random new ones.
-                self._model.autoencoder.set_weights(replaced)
-            meta = None
-            if result.epochs_done:
-                meta = store.make_metadata(self._model, result, config, dataset.source)
-                if previous is not None and not fresh:
-                    meta = _continued(previous, meta)
-            return result, meta
-
-        self.worker.command("train", job, self._on_training_done, self._on_training_error,
-                            title="Training")
+        self.runner.train(config, fresh, n_train, n_test)
 
     def stop_training(self) -> None:
-        if self._control is not None:
-            self._control.request_stop()
+        self.runner.stop()
 
     def pause_training(self) -> None:
-        if self._control is not None and self.is_training:
-            self._control.pause()
-            self.is_paused = True
-            self.paused_changed.emit(True)
+        self.runner.pause()
 
     def resume_training(self) -> None:
-        if self._control is not None:
-            self._control.unpause()
-            if self.is_paused:
-                self.is_paused = False
-                self.paused_changed.emit(False)
+        self.runner.resume()
+
+    @property
+    def is_training(self) -> bool:
+        return self.runner.is_training
+
+    @property
+    def is_paused(self) -> bool:
+        return self.runner.is_paused
+
+    @property
+    def last_result(self) -> training.TrainResult | None:
+        return self.runner.last_result
 
     def set_dataset(self, dataset: Dataset) -> None:
         if self.is_training:
@@ -275,42 +279,30 @@ class Session(QObject):
         return self.is_training or self._builds_waiting > 0
 
     # --------------------------------------------------------------- helpers
-    def _build(self, arch_id: str, load: bool):
-        """On the model thread: a new model, with pre-trained weights if asked."""
+    def _build(self, arch_id: str, weights: str, leaving: Current | None) -> Current:
+        """On the model thread: a new model for `arch_id`, with the weights asked for."""
+        if leaving is not None:
+            kept_weights.keep_leaving(self.book, self._model, leaving)
         model = models.build(arch_id)
-        meta, note = None, "fresh, untrained weights"
-        if load:
-            weights = store.weights_path(arch_id, self.trained_dir)
-            if not weights.exists():
-                note = f"fresh, untrained weights (no pre-trained file {weights.name})"
-            else:
-                try:
-                    store.load_weights(model, weights)
-                except store.StoreError as exc:
-                    model = models.build(arch_id)
-                    note = f"fresh, untrained weights: the pre-trained file was unusable ({exc})"
-                    log.warning("%s", exc)
-                else:
-                    # Good weights are kept even when only their description is broken.
-                    try:
-                        meta = store.load_metadata(arch_id, self.trained_dir)
-                        note = "pre-trained: " + meta.summary()
-                    except store.StoreError as exc:
-                        note = f"pre-trained weights from {weights.name} (their metadata: {exc})"
-                        log.warning("%s", exc)
+        current = None
+        if weights == "kept":
+            current = kept_weights.restore_kept(self.book, model)
+        if current is None and weights != "fresh":
+            current = kept_weights.load_shipped(model, self.trained_dir)
+        if current is None:
+            current = Current(arch_id, None, "fresh, untrained weights")
         self._model = model
-        return arch_id, meta, note
+        return current
 
-    def _on_model_built(self, result) -> None:
-        arch_id, meta, note = result
+    def _on_model_built(self, current: Current) -> None:
         self._builds_waiting -= 1
         if self._builds_waiting > 0:
             return  # a newer build is queued: the window shows only the last one
+        arch_id = current.arch_id
         first = not self.is_ready
         self.is_ready = True
-        self.metadata = meta
         self.busy_changed.emit(self.is_busy)
-        self._set_weights_note(note)
+        self._set_current(current)
         if first:
             self.backend_ready.emit()
         self.model_changed.emit(arch_id)
@@ -321,41 +313,11 @@ class Session(QObject):
         self.busy_changed.emit(self.is_busy)
         self.error_raised.emit(f"Could not build the {self.arch_id} model: {message}")
 
-    def _on_training_done(self, outcome) -> None:
-        result, meta = outcome
-        self.last_result = result
-        self._finish_training()
-        if meta is not None:
-            self.metadata = meta
-            verb = {"finished": "trained", "stopped": "stopped after"}.get(result.status,
-                                                                          "trained")
-            self._set_weights_note(f"{verb} in this session: " + meta.summary())
-        if result.status == "failed":
-            self.error_raised.emit(f"Training stopped: {result.error}")
-        self.training_ended.emit(result)
-        self.weights_changed.emit()
+    def _set_current(self, current: Current) -> None:
+        self.current = current
+        self.weights_info_changed.emit(current.note)
 
-    def _on_training_error(self, message: str) -> None:
-        result = training.TrainResult("failed", 0, (), message)
-        self.last_result = result
-        self._finish_training()
-        self.error_raised.emit(f"Training failed: {message}")
-        self.training_ended.emit(result)
-        self.weights_changed.emit()
-
-    def _finish_training(self) -> None:
-        self.is_training = False
-        self._control = None
-        if self.is_paused:
-            self.is_paused = False
-            self.paused_changed.emit(False)
-        self.busy_changed.emit(self.is_busy)
-
-    def _set_weights_note(self, note: str) -> None:
-        self.weights_note = note
-        self.weights_info_changed.emit(note)
-
-    def _metadata_without_training(self) -> store.Metadata:
+    def _metadata_without_training(self, arch_id: str | None = None) -> store.Metadata:
         keras_version = ""
         try:
             import keras
@@ -363,8 +325,9 @@ class Session(QObject):
             keras_version = keras.__version__
         except ImportError:  # pragma: no cover - Keras is a dependency
             pass
-        spec = models.spec(self.arch_id)
-        return store.Metadata(self.arch_id, keras_version, "adam", 0.001, 0,
+        arch_id = arch_id or self.arch_id
+        spec = models.spec(arch_id)
+        return store.Metadata(arch_id, keras_version, "adam", 0.001, 0,
                               spec.batch_size, spec.noise, None, None,
                               self.dataset.source, "")
 
@@ -382,11 +345,3 @@ class Session(QObject):
         # An empty message clears the status bar once the job is done, rather
         # than leaving "99%" there.
         self.status_message.emit(f"{what or 'Working'}: {fraction:.0%}" if fraction < 1 else "")
-
-
-def _continued(previous: store.Metadata, new: store.Metadata) -> store.Metadata:
-    """Metadata for weights trained further: the epochs and history add up."""
-    from dataclasses import replace
-
-    return replace(new, epochs=previous.epochs + new.epochs,
-                   history=tuple(previous.history) + tuple(new.history))

@@ -15,13 +15,15 @@ import os
 import time
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
 from explorer.core.data import Dataset, DatasetError
+from explorer.services import guard
 from explorer.services.features import FeatureView
 from explorer.services.session import Session
 from explorer.ui.menus import WindowMenus
 from explorer.ui.settings import WindowSettings, default_settings
+from explorer.ui.status_line import StatusLine
 from explorer.widgets.elided_label import ElidedLabel
 
 __all__ = ["ElidedLabel", "MainWindow"]
@@ -64,6 +66,9 @@ class MainWindow(QMainWindow, WindowMenus):
         self._build_menus()
         self._build_status_bar()
         self.settings_store.restore_window(self, self.features)
+        # Through lambdas, so that tests replacing the dialog methods are heard.
+        self.session.guard.ask = lambda action, lines: self._ask_unsaved_weights(action, lines)
+        self.session.guard.choose_folder = lambda: self._ask_unsaved_folder()
         self.session.error_raised.connect(self.show_error)
         self.session.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.session.training_ended.connect(lambda _r: self._next_tensorboard_run())
@@ -128,18 +133,13 @@ class MainWindow(QMainWindow, WindowMenus):
                                             self.kmeans_panel]
 
     def _build_status_bar(self) -> None:
-        status = self.statusBar()
-        self.data_label = QLabel()
-        self.data_label.setObjectName("data_source_label")
-        self.weights_label = ElidedLabel(self.session.weights_note)
-        self.weights_label.setObjectName("weights_label")
-        # A normal (not permanent) widget: temporary messages ("Saved ...",
-        # the first line of an error) replace it for their few seconds.
-        status.addWidget(self.weights_label, 1)
-        status.addPermanentWidget(self.data_label)
+        status = StatusLine(self)
+        self.setStatusBar(status)
+        self.weights_label, self.data_label = status.note_label, status.data_label
+        status.set_note(self.session.weights_note)
         self._show_dataset()
         self.session.dataset_changed.connect(self._show_dataset)
-        self.session.weights_info_changed.connect(self.weights_label.setText)
+        self.session.weights_info_changed.connect(status.set_note)
 
     def _show_dataset(self) -> None:
         self.data_label.setText(f"Data: {self.session.dataset.source}")
@@ -196,6 +196,37 @@ class MainWindow(QMainWindow, WindowMenus):
             self.settings_store.set_last_folder("tensorboard", folder)
         return folder or None
 
+    def revert_to_shipped(self) -> None:
+        """Model > Revert to the shipped weights, asking first if trained weights would go."""
+        if self.session.is_busy or not self.session.is_ready:
+            return
+        if self.session.guard.allow("Revert to the shipped weights"):
+            self.session.revert_to_shipped()
+
+    def _ask_unsaved_weights(self, action: str, lines: list[str]) -> str:
+        """Save / Discard / Cancel before `action` drops trained weights (tests replace it)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved trained weights",
+                          f"{action}: these weights were trained in this session and are not "
+                          "saved:\n\n" + "\n".join(f"• {line}" for line in lines)
+                          + "\n\nSave them first?", parent=self)
+        box.setObjectName("unsaved_weights_box")
+        box.setStandardButtons(QMessageBox.StandardButton.Save
+                               | QMessageBox.StandardButton.Discard
+                               | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()  # a real decision: the action waits for it
+        return {QMessageBox.StandardButton.Save: guard.SAVE,
+                QMessageBox.StandardButton.Discard: guard.DISCARD}.get(
+                    QMessageBox.StandardButton(answer), guard.CANCEL)
+
+    def _ask_unsaved_folder(self) -> str | None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Save the trained weights into folder",
+            self.settings_store.last_folder("weights"))
+        if folder:
+            self.settings_store.set_last_folder("weights", folder)
+        return folder or None
+
     def show_error(self, message: str) -> None:
         log.error("%s", message)
         self.statusBar().showMessage(message.splitlines()[0], 15000)
@@ -206,7 +237,14 @@ class MainWindow(QMainWindow, WindowMenus):
         box.open()  # not exec(): a modal loop would stall tests and live demos
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        """Stop any training and the model thread before the window goes."""
+        """Stop any training and the model thread before the window goes.
+
+        Weights trained in this session and not saved are asked about first;
+        Cancel keeps the window open.
+        """
+        if not self.session.guard.allow("Quit", current_only=False):
+            event.ignore()
+            return
         presentation = getattr(self, "presentation", None)
         if presentation is not None:
             # The normal font, palette and geometry: those are what is saved,

@@ -68,6 +68,14 @@ class WindowMenus:
         self.demo_menus = self._demo_menus()
         self.model_menu = self.demo_menus["Model"]
         self.model_actions = list(self.model_menu.actions())
+        self.revert_action = QAction("Re&vert to the shipped weights", self)
+        self.revert_action.setObjectName("revert_weights_action")
+        self.revert_action.setToolTip("Load the pre-trained weights again, dropping what this "
+                                      "session made for this architecture")
+        self.revert_action.triggered.connect(lambda _checked=False: self.revert_to_shipped())
+        self.model_menu.addAction(self.revert_action)
+        self.model_menu.aboutToShow.connect(lambda: self.revert_action.setEnabled(
+            self.session.is_ready and not self.session.is_busy))
         self.model_menu.addSeparator()
         self.tensorboard_action = QAction("Log runs to &TensorBoard…", self)
         self.tensorboard_action.setObjectName("tensorboard_action")

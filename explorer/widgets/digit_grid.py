@@ -22,6 +22,15 @@ from explorer.core import views
 GAP = 2  # image pixels between digits of a row
 
 
+@dataclass(frozen=True)
+class _Layout:
+    left: float  # x of the first digit
+    scale: float  # screen pixels per digit pixel
+    tops: list[tuple[float, float]]  # per row: (top of the captions above, top of the digits)
+    width: float  # of a row of digits, on screen
+    caption_font: QFont
+
+
 @dataclass
 class GridRow:
     """One row of the grid: a title, the digits and their captions.
@@ -100,6 +109,12 @@ def save_png(array: np.ndarray, path: str | os.PathLike, scale: int = 1) -> str:
     return save_qimage(array_to_qimage(array), path, scale)
 
 
+def _fit(caption: str, fm: QFontMetricsF, cell: float) -> str:
+    """The caption, elided when even the smallest caption font cannot fit it
+    under its digit (a grid squeezed to a few pixels per digit)."""
+    return fm.elidedText(caption, Qt.TextElideMode.ElideRight, max(cell - 4, 1.0))
+
+
 class DigitGrid(QWidget):
     """Rows of digits, each row with a title on the left and small captions.
 
@@ -117,7 +132,7 @@ class DigitGrid(QWidget):
         self._columns = 0
         self._cell_rects: list[QRectF] = []  # digit columns, for clicks
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(320, 160)
+        self.setMinimumSize(240, 120)
         caption = QFont(self.font())
         caption.setPointSizeF(max(7.0, caption.pointSizeF() * 0.85))
         self._caption_font = caption
@@ -161,31 +176,55 @@ class DigitGrid(QWidget):
         return QSize(900, 420)
 
     # --------------------------------------------------------------- layout
-    def _layout(self) -> tuple[float, float, list[tuple[float, float]], float]:
-        """(left, scale, [(top of captions-above, top of strip)], strip width px)."""
+    def cell_size(self) -> float:
+        """The side of one digit on screen now, in pixels."""
+        return 28 * self._layout().scale
+
+    def _caption_font_for(self, cell: float) -> QFont:
+        """Captions grow with the digits (a fifth of a digit's height, at least the
+        widget's small print) and shrink until the widest fits under its digit."""
+        font = QFont(self._caption_font)
+        base = QFontMetricsF(font).height()
+        target = max(base, cell * 0.2)
+        font.setPointSizeF(max(5.0, font.pointSizeF() * target / base))
+        texts = [t for r in self._rows for t in (*r.above, *r.below) if t]
+        if texts:
+            widest = max(QFontMetricsF(font).horizontalAdvance(t) for t in texts)
+            room = max(cell + GAP * cell / 28 - 4, 4.0)
+            if widest > room:
+                font.setPointSizeF(max(5.0, font.pointSizeF() * room / widest))
+        return font
+
+    def _layout(self) -> _Layout:
+        """Where everything goes: digits scaled continuously to the room they
+        have (crisp, nearest-neighbour pixels), captions sized to their digits."""
         fm = self.fontMetrics()
-        cap_line = QFontMetricsF(self._caption_font).height()
         margin = 8.0
         left = margin + max((fm.horizontalAdvance(r.title) for r in self._rows), default=0) + 12
         strip_w = max(self._columns * 28 + max(self._columns - 1, 0) * GAP, 1)
-        text_h = sum((cap_line if r.above else 0) + (cap_line if r.below else 0) + 6
-                     for r in self._rows)
         avail_w = max(self.width() - left - margin, 10)
-        avail_h = max(self.height() - 2 * margin - text_h, 10)
-        scale = min(avail_w / strip_w, avail_h / max(28 * len(self._rows), 1))
-        if scale >= 1:
-            scale = float(int(scale))  # whole pixels: crisp digits, no moiré
-        # Centre the block in the space the whole pixels leave over.
+        n_rows = max(len(self._rows), 1)
+        font = QFont(self._caption_font)
+        scale = 1.0
+        for _ in range(3):  # captions depend on the scale, the scale on their height
+            cap_line = QFontMetricsF(font).height()
+            text_h = sum((cap_line if r.above else 0) + (cap_line if r.below else 0) + 6
+                         for r in self._rows)
+            avail_h = max(self.height() - 2 * margin - text_h, 10)
+            scale = max(min(avail_w / strip_w, avail_h / (28 * n_rows)), 0.1)
+            font = self._caption_font_for(28 * scale)
+        cap_line = QFontMetricsF(font).height()
+        # Centre the block in the space left over.
         left += max(avail_w - strip_w * scale, 0) / 2
         tops = []
-        y = margin + max(avail_h - 28 * len(self._rows) * scale, 0) / 2
+        y = margin + max(avail_h - 28 * n_rows * scale, 0) / 2
         for row in self._rows:
             above_top = y
             if row.above:
                 y += cap_line
             tops.append((above_top, y))
             y += 28 * scale + (cap_line if row.below else 0) + 6
-        return left, scale, tops, strip_w * scale
+        return _Layout(left, scale, tops, strip_w * scale, font)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
@@ -199,19 +238,20 @@ class DigitGrid(QWidget):
         p.fillRect(self.rect(), pal.window())
         if not self._rows or self._columns == 0:
             return
-        left, scale, tops, width = self._layout()
-        smooth = scale < 1
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+        lay = self._layout()
+        left, scale = lay.left, lay.scale
+        # Nearest-neighbour when enlarging: a digit's pixels stay sharp squares.
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1)
         text = pal.windowText().color()
         dim = QColor(text)
         dim.setAlpha(170)
-        cap_h = QFontMetricsF(self._caption_font).height()
+        cap_h = QFontMetricsF(lay.caption_font).height()
         cell = (28 + GAP) * scale
         size = 28 * scale
         self._cell_rects = [QRectF(left + c * cell, 0, size, self.height())
                             for c in range(self._columns)]
-        for row, image, (above_top, top) in zip(self._rows, self._images, tops, strict=True):
-            target = QRectF(left, top, width, size)
+        for row, image, (above_top, top) in zip(self._rows, self._images, lay.tops, strict=True):
+            target = QRectF(left, top, lay.width, size)
             p.setFont(self.font())
             p.setPen(text)
             p.drawText(QRectF(0, top, left - 8, size),
@@ -223,15 +263,30 @@ class DigitGrid(QWidget):
                 p.drawText(target, Qt.AlignmentFlag.AlignCenter, row.message)
             else:
                 p.drawImage(target, image)
-            p.setFont(self._caption_font)
-            for c, caption in enumerate(row.above[:self._columns]):
-                p.setPen(text)
-                p.drawText(QRectF(left + c * cell, above_top, size, cap_h),
-                           Qt.AlignmentFlag.AlignCenter, caption)
-            for c, caption in enumerate(row.below[:self._columns]):
-                p.setPen(dim)
-                p.drawText(QRectF(left + c * cell, top + size, size, cap_h),
-                           Qt.AlignmentFlag.AlignCenter, caption)
+            p.setFont(lay.caption_font)
+            fm = QFontMetricsF(lay.caption_font)
+            for captions, y, colour in ((row.above, above_top, text),
+                                        (row.below, top + size, dim)):
+                p.setPen(colour)
+                for c, caption in enumerate(captions[:self._columns]):
+                    p.drawText(QRectF(left + c * cell - GAP * scale / 2, y,
+                                      size + GAP * scale, cap_h),
+                               Qt.AlignmentFlag.AlignCenter, _fit(caption, fm, cell))
+
+    def caption_rects(self) -> list[QRectF]:
+        """Where each caption's text lies now (tests check that none overlap)."""
+        lay = self._layout()
+        fm = QFontMetricsF(lay.caption_font)
+        cell = (28 + GAP) * lay.scale
+        size = 28 * lay.scale
+        rects = []
+        for row, (above_top, top) in zip(self._rows, lay.tops, strict=True):
+            for captions, y in ((row.above, above_top), (row.below, top + size)):
+                for c, caption in enumerate(captions[:self._columns]):
+                    w = fm.horizontalAdvance(_fit(caption, fm, cell))
+                    x = lay.left + c * cell + (size - w) / 2
+                    rects.append(QRectF(x, y, w, fm.height()))
+        return rects
 
     def column_at(self, point: QPointF) -> int | None:
         for c, rect in enumerate(self._cell_rects):

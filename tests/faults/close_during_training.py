@@ -51,6 +51,7 @@ def main(seed: int, startup: bool = False) -> int:
     shutil.copytree(ROOT / "trained", trained, dirs_exist_ok=True)
     window = MainWindow(dataset=load_embedded().subset(1000, 200), trained_dir=trained,
                         arch_id=arch)
+    window.session.guard.ask = None  # the close under test must not wait for a dialog
     window.show()
     outcome = {"code": 0}
 

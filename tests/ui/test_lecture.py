@@ -259,7 +259,7 @@ def test_opening_data_while_training_is_refused(window, qtbot, tmp_path, tiny, m
     folder = tmp_path / "pngs"
     write_pngs(folder, tiny.x_test[:4], tiny.y_test[:4])
     old = window.session.dataset
-    monkeypatch.setattr(window.session, "is_training", True)
+    monkeypatch.setattr(window.session.runner, "is_training", True)
     assert not window.dataset_actions.open_dataset(str(folder), kind="folder")
     qtbot.waitUntil(lambda: "stop the training" in error_text(window), timeout=5000)
     assert window.session.dataset is old

@@ -336,6 +336,8 @@ def answers(rng: random.Random, files: dict[str, Path]):
     return {"_ask_weights_file": weights_file, "_ask_save_folder": save_folder,
             "_confirm_overwrite": lambda *_a, **_k: False,  # never overwrite: nothing lost
             "_ask_png_path": png_path, "_ask_path": png_path,
+            "_ask_unsaved_weights": lambda *_a, **_k: rng.choice(["save", "discard", "cancel"]),
+            "_ask_unsaved_folder": lambda *_a, **_k: rng.choice([None, str(files["saves"])]),
             "_ask_dataset_path": lambda *_a, **_k: rng.choice(
                 [None, str(files["bad_npz"]), str(files["good_npz"])])}
 
@@ -468,7 +470,9 @@ def _monkey(qtbot, monkeypatch, caplog, files, seed) -> None:
     assert not [p for p in files["trained"].iterdir() if p.name.startswith(".")], \
         "temporary files left in trained/"
 
+    window.session.guard.ask = lambda *_a: "discard"  # the last close must go through
     window.close()
+    assert not window.isVisible()
     assert session.shutdown(5000)
     assert workers.running_threads() == []
     n_clicks = sum(1 for d in monkey.done if d.split(": ", 1)[1].startswith("click "))

@@ -1,0 +1,164 @@
+"""A training run of the session's model, on the model thread, reported as signals.
+
+The run is a command (services.workers): it starts when the commands before
+it are done, and while it runs the trainer serves the views the tabs ask for
+between batches. Progress goes out through the session's signals
+(training_started, batch_finished, epoch_finished, training_ended,
+paused_changed), posted from the model thread through the session's inbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from explorer.core import models, store, training
+from explorer.services.weights import Current
+
+if TYPE_CHECKING:  # pragma: no cover
+    from explorer.services.session import Session
+    from explorer.services.workers import JobState
+
+
+class _SignalListener:
+    """Hands the trainer's progress (on the model thread) to the GUI thread.
+
+    The progress objects wait in the session's inbox and only a bare signal
+    crosses threads: see workers.py for the hang a Python object in a queued
+    signal can cause.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def on_batch(self, progress: training.BatchProgress) -> None:
+        self.session._post(self.session.batch_finished, progress)
+
+    def on_epoch(self, result: training.EpochResult) -> None:
+        self.session._post(self.session.epoch_finished, result)
+        self.session._post(self.session.weights_changed)
+
+
+class TrainingRunner:
+    """Starts, pauses and stops the session's runs; GUI thread, but for the job."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.is_training = False
+        self.is_paused = False
+        self.last_result: training.TrainResult | None = None
+        self._control: training.TrainControl | None = None
+
+    def train(self, config: training.TrainConfig, fresh: bool = False,
+              n_train: int | None = None, n_test: int | None = None) -> None:
+        """Start a run; `fresh` draws new weights first, else it continues the loaded ones."""
+        s = self.session
+        if self.is_training:
+            raise RuntimeError("a training run is already going")
+        config.validate()
+        if config.arch_id != s.arch_id:
+            raise ValueError(f"the current model is {s.arch_id!r}, not {config.arch_id!r}")
+        dataset = s.dataset
+        if n_train is not None or n_test is not None:
+            dataset = dataset.subset(n_train, n_test)
+        control = training.TrainControl(
+            between_batches=s.worker.serve_pending,
+            # "epoch 3 of 10", "validating after epoch 3 of 10": the phase of the run.
+            on_progress=lambda fraction, text: s._post(s.training_progress, fraction, text))
+        self._control = control
+        self.is_training = True
+        self.is_paused = False
+        s.busy_changed.emit(True)
+        s.training_started.emit(config)
+        previous = s.metadata
+
+        def job(state: JobState):
+            model = s._model
+            replaced = None
+            if model is None:
+                model = s._model = models.build(config.arch_id)
+            else:
+                # Put back if the run ends before its first epoch does: the
+                # batches of a stopped first epoch are not a result.
+                replaced = model.autoencoder.get_weights()
+                if fresh:
+                    # New weights in the same model, not a new model: its traced
+                    # viewing graph is kept (retracing it mid-run cost 0.15 s).
+                    models.reinitialize(model)
+            s.worker.set_training(True)
+            try:
+                result = training.train(model, dataset, config, _SignalListener(s), control)
+            finally:
+                s.worker.set_training(False)
+            if replaced is not None and result.epochs_done == 0:
+                # Nothing was learnt: keep the weights the run replaced
+                # (pre-trained ones, say) rather than random or half-trained ones.
+                model.autoencoder.set_weights(replaced)
+            meta = None
+            if result.epochs_done:
+                meta = store.make_metadata(model, result, config, dataset.source)
+                if previous is not None and not fresh:
+                    meta = _continued(previous, meta)
+            return result, meta
+
+        s.worker.command("train", job, self._on_done, self._on_error, title="Training")
+
+    def stop(self) -> None:
+        if self._control is not None:
+            self._control.request_stop()
+
+    def pause(self) -> None:
+        if self._control is not None and self.is_training:
+            self._control.pause()
+            self.is_paused = True
+            self.session.paused_changed.emit(True)
+
+    def resume(self) -> None:
+        if self._control is not None:
+            self._control.unpause()
+            if self.is_paused:
+                self.is_paused = False
+                self.session.paused_changed.emit(False)
+
+    # ------------------------------------------------------------ endings
+    def _on_done(self, outcome) -> None:
+        s = self.session
+        result, meta = outcome
+        self.last_result = result
+        self._finish()
+        if meta is not None:
+            verb = {"finished": "trained", "stopped": "stopped after"}.get(result.status,
+                                                                          "trained")
+            s._set_current(Current(s.arch_id, meta,
+                                   f"{verb} in this session: " + meta.summary(), unsaved=True))
+        elif result.status == "stopped":
+            s._set_current(replace(s.current, note=(
+                "stopped before the first epoch ended, so nothing was learnt; the weights "
+                f"from before the run are loaded again ({s.current.note})")))
+        if result.status == "failed":
+            s.error_raised.emit(f"Training stopped: {result.error}")
+        s.training_ended.emit(result)
+        s.weights_changed.emit()
+
+    def _on_error(self, message: str) -> None:
+        s = self.session
+        result = training.TrainResult("failed", 0, (), message)
+        self.last_result = result
+        self._finish()
+        s.error_raised.emit(f"Training failed: {message}")
+        s.training_ended.emit(result)
+        s.weights_changed.emit()
+
+    def _finish(self) -> None:
+        self.is_training = False
+        self._control = None
+        if self.is_paused:
+            self.is_paused = False
+            self.session.paused_changed.emit(False)
+        self.session.busy_changed.emit(self.session.is_busy)
+
+
+def _continued(previous: store.Metadata, new: store.Metadata) -> store.Metadata:
+    """Metadata for weights trained further: the epochs and history add up."""
+    return replace(new, epochs=previous.epochs + new.epochs,
+                   history=tuple(previous.history) + tuple(new.history))
