@@ -190,7 +190,7 @@ def test_clicking_a_code_shows_its_values_as_bars(qtbot, setup):
     session, recon, latent = setup
     assert latent.bar_values.size == 0
     qtbot.waitUntil(lambda: latent.latent_view.isVisible(), timeout=WAIT)
-    item = latent._code_items[3]
+    item = latent.latent_view.code_items[3]
     centre = item.mapRectToScene(item.boundingRect()).center()
     pos = latent.latent_view.mapFromScene(centre)
     with qtbot.waitSignal(latent.code_selected, timeout=WAIT) as blocker:
@@ -233,7 +233,10 @@ def test_codes_of_a_diverged_model_still_draw(qtbot, setup):
     codes = recon.current_view.codes.copy()
     codes[0].flat[0] = np.inf
     codes[1].flat[1] = np.nan
-    recon.view_updated.emit(dataclasses.replace(recon.current_view, codes=codes))
+    # The codes come to the tab as the shared selection's view (emitting the
+    # Reconstructions panel's own signal, as this test once did, reached nobody).
+    session.selection.view_updated.emit(dataclasses.replace(recon.current_view, codes=codes))
+    assert np.isinf(latent.current_codes).any()  # the tab has the diverged codes
     finite = codes[np.isfinite(codes)]
     assert latent.levels == (0.0, float(finite.max()))
     latent.select_code(0)
