@@ -19,6 +19,7 @@ import numpy as np
 from explorer.core import models, views
 from explorer.services.selection import VIEW_KEY
 from explorer.services.session import Session
+from explorer.services.weights import Current
 
 
 class Shown:
@@ -65,7 +66,7 @@ class ScriptedSession(Session):
     def become_ready(self, note: str = "fresh, untrained weights") -> None:
         """What the first model build's answer does: ready, then new weights."""
         self._builds_waiting += 1
-        self._on_model_built((self.arch_id, None, note))
+        self._on_model_built(Current(self.arch_id, None, note))
 
     def switch_to(self, arch_id: str, note: str = "fresh, untrained weights") -> None:
         self.arch_id = arch_id

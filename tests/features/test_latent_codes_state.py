@@ -195,12 +195,12 @@ def test_a_hidden_tab_or_a_training_run_holds_the_figures_back(qtbot, session, s
     session.become_ready()
     qtbot.waitUntil(lambda: not state.stats_scheduled, timeout=WAIT)
     assert SPARSITY_KEY not in session.requests and state.stats_stale
-    session.is_training = True
+    session.runner.is_training = True
     shown.value = True
     state.on_shown()
     assert state.sparsity_text == "Sparsity over the test split: measured when the training stops"
     assert SPARSITY_KEY not in session.requests and state.stats_stale
-    session.is_training = False
+    session.runner.is_training = False
     state.on_shown()
     assert SPARSITY_KEY in session.requests and not state.stats_stale
     del session.requests[SPARSITY_KEY]

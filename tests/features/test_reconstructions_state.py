@@ -142,12 +142,12 @@ def test_a_hidden_tab_asks_when_it_is_shown(qtbot, session, ready, shown):
 
 
 def test_during_training_it_waits_for_the_new_weights(qtbot, session, ready):
-    session.is_training = True
+    session.runner.is_training = True
     session.selection.set_noise(0.2)
     assert ready.mean_loss.text == "Mean loss on the test split: shown when the training stops"
     qtbot.waitUntil(lambda: not ready.mean_loss.is_scheduled, timeout=WAIT)
     assert MEAN_LOSS_KEY not in session.requests and ready.mean_loss.stale
-    session.is_training = False
+    session.runner.is_training = False
     session.weights_changed.emit()  # the run's end
     qtbot.waitUntil(lambda: MEAN_LOSS_KEY in session.requests, timeout=WAIT)
     assert session.requests[MEAN_LOSS_KEY].fn.noise == 0.2
