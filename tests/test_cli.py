@@ -108,16 +108,41 @@ def test_progress_is_a_bar_per_epoch_in_a_terminal():
     assert "Epoch 1/2: train loss 0.3000" in text and "Epoch 2/2: train loss 0.2000" in text
 
 
-def test_train_saves_into_the_user_folder_on_the_cpu(tmp_path):
-    """No --out: the weights go to the user's own folder; --device cpu says it uses the CPU."""
+def test_train_on_the_cpu_into_the_user_folder_with_stderr_open(tmp_path, tiny):
+    """No --out: the weights go to the user's own folder; --device cpu says it uses the CPU.
+
+    And standard error is no longer muted for the whole process, only
+    TensorFlow's own log is: a native write to file descriptor 2 after start
+    reaches the terminal. (One subprocess for both: each pays TensorFlow's import.)
+    """
+    import numpy as np
+
     from explorer.core import userdata
 
-    env = dict(os.environ, **{userdata.HOME_ENV: str(tmp_path / "home")})
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--device", "cpu", "train", "simple", "--epochs", "1"],
-        capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    data = tmp_path / "few.npz"  # a few hundred digits: the run is about the plumbing
+    np.savez(data, x_train=np.asarray(tiny.x_train) * 255, y_train=tiny.y_train,
+             x_test=np.asarray(tiny.x_test) * 255, y_test=tiny.y_test)
+    script = (
+        "import os, sys\n"
+        "from explorer.core import training\n"
+        "real = training.train\n"
+        "def train(*a, **k):\n"
+        "    os.write(2, b'native message from C\\n')\n"
+        "    return real(*a, **k)\n"
+        "training.train = train\n"
+        "from explorer import cli\n"
+        "sys.argv = ['autoencoder-explorer', '--device', 'cpu', 'train', 'conv', '--epochs', '1',"
+        f" '--data', {str(data)!r}]\n"
+        "sys.exit(cli.main())\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **{userdata.HOME_ENV: str(tmp_path / "home")})
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Device: CPU, " in proc.stdout and " thread" in proc.stdout
-    weights = tmp_path / "home" / "weights" / "simple.weights.h5"
-    assert weights.stat().st_size > 10_000 and (weights.parent / "simple.json").is_file()
+    weights = tmp_path / "home" / "weights" / "conv.weights.h5"
+    assert weights.stat().st_size > 10_000 and (weights.parent / "conv.json").is_file()
     assert f"Saved {weights}" in proc.stdout
+    assert "native message from C" in proc.stderr
+    # TensorFlow's C++ lines, at import ("oneDNN custom operations") and later
+    # ("oneDNN supports DT_INT32 only on ..."), stay off the terminal
+    assert "oneDNN" not in proc.stderr and "cuda" not in proc.stderr.lower()

@@ -97,28 +97,6 @@ def test_xcb_without_a_display_or_its_libraries_ends_with_status_1():
     assert ("sudo apt install" in err and "sudo dnf install" in err) or "DISPLAY is not set" in err
 
 
-def test_native_errors_after_start_up_reach_the_terminal(tmp_path):
-    """Standard error is no longer muted for the whole process: only TensorFlow's own log is."""
-    script = (
-        "import os, sys\n"
-        "from explorer.core import training\n"
-        "real = training.train\n"
-        "def train(*a, **k):\n"
-        "    os.write(2, b'native message from C\\n')\n"
-        "    return real(*a, **k)\n"
-        "training.train = train\n"
-        "from explorer import cli\n"
-        f"sys.argv = ['autoencoder-explorer', 'train', 'conv', '--epochs', '1', '--out', {str(tmp_path)!r}]\n"
-        "sys.exit(cli.main())\n")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    assert proc.returncode == 0, proc.stderr
-    assert "native message from C" in proc.stderr
-    # TensorFlow's C++ lines, at import ("oneDNN custom operations") and later
-    # ("oneDNN supports DT_INT32 only on ..."), stay off the terminal
-    assert "oneDNN" not in proc.stderr and "cuda" not in proc.stderr.lower()
-
-
 def test_a_fatal_qt_message_while_tensorflow_loads_reaches_the_terminal():
     """Qt's fatal messages are never muted, not even in the seconds of the TensorFlow import."""
     script = (
