@@ -1,4 +1,4 @@
-"""`python -m explorer` does what `python main.py` does."""
+"""`python -m explorer` is the program, as `python main.py` and `autoencoder-explorer` are."""
 
 import sys
 

@@ -1,4 +1,8 @@
-"""Command line: `main.py` opens the window; `main.py train ARCH ...` trains headless."""
+"""Command line: `main.py` opens the window; `main.py train ARCH ...` trains headless.
+
+`autoencoder-explorer` (the console script) and `python -m explorer` are the
+same program.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import os
 import sys
 import threading
 
+from explorer import __version__
+from explorer.core.devices import DEVICE_CHOICES
 from explorer.core.models import ARCH_IDS, OPTIMIZERS
 
 
@@ -50,12 +56,15 @@ def _positive_float(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="autoencoder-explorer",
                      description="Train and explore the Keras MNIST autoencoders.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data", metavar="PATH",
                         help="MNIST as a Keras mnist.npz, a folder of IDX files or a folder "
-                             "of PNG digit images (default: the Keras cache, else the "
-                             "embedded sample)")
+                             "of digit images or photos (PNG, JPEG, ...) (default: the Keras "
+                             "cache, else the embedded sample)")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default=None,
+                        help="auto: a GPU when TensorFlow sees one (the default); cpu: never a GPU")
     parser.add_argument("--verbose", action="store_true",
-                        help="let TensorFlow's start-up log through")
+                        help="let TensorFlow's own log through")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     train = sub.add_parser("train", help="train one architecture headless and save it")
     train.add_argument("arch", choices=ARCH_IDS, metavar="ARCH",
@@ -68,9 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--noise", type=_fraction, help="noise factor 0..1 (default: 0.5 "
                        "for denoise, 0 otherwise)")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", metavar="DIR", help="folder for the weights (default: trained/)")
+    train.add_argument("--out", metavar="DIR",
+                       help="folder for the weights (default: your own weights folder, "
+                            "where the program looks first at start)")
     train.add_argument("--data", metavar="PATH", dest="train_data",
                        help="as the global --data")
+    train.add_argument("--device", choices=DEVICE_CHOICES, dest="train_device",
+                       help="as the global --device")
     train.add_argument("--tensorboard", metavar="DIR", help="also log to TensorBoard in DIR")
     train.add_argument("--verbose", action="store_true", dest="train_verbose",
                        help=argparse.SUPPRESS)
@@ -86,36 +99,79 @@ def _format_seconds(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
-class _TerminalProgress:
-    """A one-line progress bar per epoch, then one summary line per epoch."""
+def epoch_line(r) -> str:
+    """The one line that sums up an epoch (the whole output when not in a terminal)."""
+    val = f"{r.val_loss:.4f}" if r.val_loss is not None else "n/a"
+    return (f"Epoch {r.epoch}/{r.epochs}: train loss {r.train_loss:.4f}, validation loss {val}, "
+            f"{r.samples_per_s:,.0f} samples/s, ETA {_format_seconds(r.eta_s)}")
 
-    def __init__(self, stream=sys.stdout):
-        self.stream = stream
-        self.is_tty = stream.isatty()
+
+class TerminalProgress:
+    """A live progress bar for the epoch in a terminal; one summary line per epoch.
+
+    When standard output is not a terminal (a log file, CI) only the summary
+    lines are written, one per epoch, with no carriage returns or colours.
+    The bar is rich's (Keras depends on it too); it is transient, so each
+    finished epoch leaves only its summary line behind. Use it as a context
+    manager so the bar is taken down however training ends.
+    """
+
+    def __init__(self, stream=None, console=None, epochs: int | None = None):
+        self.stream = stream if stream is not None else sys.stdout
+        self.epochs = epochs
+        self.console = console
+        if console is None and self.stream.isatty():
+            from rich.console import Console
+
+            self.console = Console(file=self.stream)
+        self.is_tty = self.console is not None and self.console.is_terminal
+        self._bar = None
+        self._task = None
+        self._epoch = None
+
+    def __enter__(self) -> TerminalProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop_bar()
+
+    def _start_bar(self, p) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._bar = Progress(TextColumn("Epoch {task.fields[epoch]}"), BarColumn(),
+                             MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+                             console=self.console, transient=True, refresh_per_second=8)
+        self._bar.start()
+        epoch = f"{p.epoch + 1}/{self.epochs}" if self.epochs else str(p.epoch + 1)
+        self._task = self._bar.add_task("", total=p.batches_per_epoch, epoch=epoch, status="")
+        self._epoch = p.epoch
+
+    def _stop_bar(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+        self._bar, self._task, self._epoch = None, None, None
 
     def on_batch(self, p) -> None:
         if not self.is_tty:
             return
-        width = 30
-        filled = int(width * p.batch / p.batches_per_epoch)
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\rEpoch {p.epoch + 1} [{bar}] {p.batch}/{p.batches_per_epoch} "
-                          f"loss {p.loss:.4f}  {p.samples_per_s:,.0f} samples/s  "
-                          f"ETA {_format_seconds(p.eta_s)}  ")
-        self.stream.flush()
+        if self._bar is None or p.epoch != self._epoch:
+            self._stop_bar()
+            self._start_bar(p)
+        status = (f"loss {p.loss:.4f}  {p.samples_per_s:,.0f} samples/s  "
+                  f"ETA {_format_seconds(p.eta_s)}")
+        self._bar.update(self._task, completed=p.batch, status=status)
 
     def on_epoch(self, r) -> None:
+        self._stop_bar()
         if self.is_tty:
-            self.stream.write("\r" + " " * 100 + "\r")
-        val = f"{r.val_loss:.4f}" if r.val_loss is not None else "n/a"
-        self.stream.write(f"Epoch {r.epoch}/{r.epochs}: train loss {r.train_loss:.4f}, "
-                          f"validation loss {val}, {r.samples_per_s:,.0f} samples/s, "
-                          f"ETA {_format_seconds(r.eta_s)}\n")
-        self.stream.flush()
+            self.console.print(epoch_line(r), highlight=False, markup=False)
+        else:
+            self.stream.write(epoch_line(r) + "\n")
+            self.stream.flush()
 
 
 def run_train(args) -> int:
-    from explorer.core import models, store, training
+    from explorer.core import devices, models, store, training, userdata
     from explorer.core.data import DatasetError, load_dataset
     from explorer.core.image_folder import load_path
 
@@ -142,9 +198,11 @@ def run_train(args) -> int:
           f"{config.optimizer} (learning rate {config.effective_learning_rate:g})"
           + (f", noise factor {config.effective_noise:g}" if config.effective_noise else ""))
     model = models.build(args.arch)
+    print(f"Device: {devices.device_description()}")
     stop = threading.Event()
     try:
-        result = training.train(model, dataset, config, _TerminalProgress(), stop)
+        with TerminalProgress(epochs=config.epochs) as progress:
+            result = training.train(model, dataset, config, progress, stop)
     except KeyboardInterrupt:
         print("\nInterrupted; nothing saved.", file=sys.stderr)
         return 130
@@ -153,42 +211,66 @@ def run_train(args) -> int:
         return 1
     meta = store.make_metadata(model, result, config, dataset.source)
     try:
-        path = store.save(model, meta, args.out)
-    except store.StoreError as exc:
+        folder = args.out or userdata.weights_dir()
+        path = store.save(model, meta, folder)
+    except (store.StoreError, userdata.UserDataError) as exc:
         print(f"autoencoder-explorer: error: {exc}", file=sys.stderr)
         return 1
-    print(f"Saved {path} and {store.metadata_path(args.arch, args.out)}")
+    print(f"Saved {path} and {store.metadata_path(args.arch, folder)}")
+    if not args.out:
+        print("The program starts with these weights for this architecture from now on "
+              "(Revert to the shipped weights to undo).")
     return 0
 
 
-def _silence_native_stderr() -> None:
-    """Send C/C++ writes to fd 2 (TensorFlow's log lines) to /dev/null.
+def _quiet_tensorflow(verbose: bool) -> None:
+    """Keep TensorFlow's own C++ log lines off the terminal, and nothing else.
 
-    Python's own errors keep reaching the terminal: sys.stderr is rebound to a
-    duplicate of the original descriptor first. TensorFlow logs from C++ on
-    first use of some kernels too, long after import, so muting only the
-    import would not keep the terminal readable.
+    Its start-up lines (oneDNN, CUDA probing) come before its logging is set
+    up and are muted by models.import_keras while TensorFlow imports; those
+    it logs later (e.g. "oneDNN supports DT_INT32 only on...") obey
+    TF_CPP_MIN_LOG_LEVEL, and 3 keeps all but its fatal errors back
+    (--verbose lets them through). Standard error itself is never muted
+    after the import, so Qt's messages and fatal errors reach the terminal.
+    """
+    from explorer.core import models
+
+    if verbose:
+        models.VERBOSE_BACKEND = True
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")
+    else:  # set, not defaulted: a level inherited from elsewhere lets "E0000 ..." lines through
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+
+
+def _python_stderr_beside_the_mute() -> None:
+    """Point sys.stderr at a duplicate of the terminal's descriptor.
+
+    While TensorFlow imports (seconds, on the model thread, with the window
+    already up) file descriptor 2 points at /dev/null. Python's own output
+    (tracebacks, warnings, "Closing Autoencoder Explorer") goes through
+    sys.stderr, which keeps writing to the terminal through its own
+    descriptor; Qt's messages are sent the same way (explorer.ui.app).
     """
     try:
         sys.stderr.flush()
         sys.stderr = os.fdopen(os.dup(2), "w", buffering=1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
     except (OSError, ValueError, AttributeError):
-        pass  # no real stderr (a GUI launcher): nothing to keep tidy
+        pass  # no real stderr (a GUI launcher): nothing to keep
 
 
 def main(argv: list[str] | None = None) -> int:
     """The program's entry point; argv None means the real command line."""
     args = build_parser().parse_args(argv)
-    from explorer.core import models
+    from explorer.core import devices
 
-    if args.verbose or getattr(args, "train_verbose", False):
-        models.VERBOSE_BACKEND = True
-    elif argv is None:
-        # Only for a real process: a caller in-process (a test) keeps its stderr.
-        _silence_native_stderr()
+    _quiet_tensorflow(args.verbose or getattr(args, "train_verbose", False))
+    if argv is None:  # a real process; a caller in-process (a test) keeps its stderr
+        _python_stderr_beside_the_mute()
+    try:  # before anything imports TensorFlow: it reads the device choice at start
+        devices.use_device(getattr(args, "train_device", None) or args.device or "auto")
+    except devices.DeviceError as exc:
+        print(f"autoencoder-explorer: error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "train":
         return run_train(args)
     from explorer.ui.app import run_gui

@@ -11,6 +11,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_data_home(tmp_path_factory):
+    """The user data folder of the whole run: a temporary one, never the tester's own.
+
+    Set in the environment, so subprocesses started by tests inherit it.
+    """
+    from explorer.core import userdata
+
+    home = tmp_path_factory.mktemp("user-data")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(userdata.HOME_ENV, str(home))
+        yield home
+
+
 @pytest.fixture(scope="session")
 def embedded():
     from explorer.core.data import load_embedded

@@ -42,3 +42,12 @@ def test_keras_import_leaves_the_collector_little_to_walk():
     assert int(frozen) > 100_000
     assert int(tracked) < int(frozen) // 50
     assert enabled == "True"
+
+
+def test_the_installation_modules_import_neither_qt_nor_tensorflow():
+    """--version, the first-run check and image loading stay quick: no Qt, no TensorFlow."""
+    mods = _modules_after("import explorer.cli, explorer.first_run, explorer.core.userdata, "
+                          "explorer.core.devices, explorer.core.preprocess, "
+                          "explorer.core.image_folder, explorer.core.package_data")
+    assert not any(m.startswith(("PySide6", "pyqtgraph", "shiboken6")) for m in mods)
+    assert "tensorflow" not in mods and "keras" not in mods

@@ -15,11 +15,11 @@ def test_every_architecture_ships_pretrained_weights():
 
 @pytest.mark.parametrize("arch", SHIPPED)
 def test_shipped_weights_reach_their_recorded_loss(arch, embedded):
-    meta = store.load_metadata(arch)
+    meta = store.load_metadata(arch, store.TRAINED_DIR)
     assert meta.epochs == models.spec(arch).epochs, "trained with the seed's epochs"
     assert meta.data_source.startswith("embedded MNIST sample")
     model = models.build(arch)
-    store.load_weights(model, store.weights_path(arch))
+    store.load_weights(model, store.shipped_weights(arch))
     config = training.TrainConfig.for_arch(arch, optimizer=meta.optimizer, noise=meta.noise)
     _, _, val_in, val_target = training.training_arrays(embedded, config)
     models.compile_model(model, meta.optimizer, meta.learning_rate)

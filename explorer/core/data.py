@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from explorer.core import package_data
+
 __all__ = [
     "DatasetError", "Dataset", "EMBEDDED_DIR", "KERAS_MNIST_SHA256", "SPLIT_SEED",
     "keras_cache_path", "load_dataset", "load_embedded", "read_idx", "split_indices",
@@ -37,7 +39,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-EMBEDDED_DIR = Path(__file__).resolve().parents[2] / "resources"
+# explorer/_resources in an installed wheel, resources/ in a source checkout.
+EMBEDDED_DIR = package_data.shipped_folder("resources")
 # sha256 of https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 # Fixed so that every run, test and pre-trained model sees the same 8,000/2,000 split.

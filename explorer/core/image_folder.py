@@ -1,182 +1,120 @@
 """A folder of digit images as a dataset: for a quick class experiment.
 
-Students draw digits (in any paint program), save them as PNG files and the
-lecturer opens the folder: the pre-trained models reconstruct and cluster
-their digits. Labels come from sub-folders named 0..9 or from the first
-character of a file name ("3.png", "3_anna.png"; "012.png" is a number, not a
-label). A folder without any labels is accepted, every digit labelled 0, and
-the dataset's ``source`` says so.
+Students draw digits (in any paint program) or photograph them on paper with
+a phone, and the lecturer opens the folder: the pre-trained models
+reconstruct and cluster their digits. Labels come from sub-folders named 0..9
+or from the first character of a file name ("3.png", "3_anna.jpg"; "012.png"
+is a number, not a label). A folder without any labels is accepted, every
+digit labelled 0, and the dataset's ``source`` says so.
 
-Why a PNG decoder of our own (about a hundred lines, standard library zlib
-plus numpy) rather than Qt's QImage in the UI: this module stays Qt-free, so
-the same loader serves the window, the headless ``train`` command and the
-tests, and a folder of images is one call from a path to a `Dataset`, like
-`data.load_dataset`. The price is speed on big images (two of the five PNG
-filters run pixel by pixel in Python), so images are limited to
-`MAX_SIDE` pixels a side, with a message saying so.
+Pillow reads the files (PNG, JPEG, BMP, TIFF, WebP, GIF; 1 to 16 bits,
+palettes, transparency) and applies the EXIF orientation a phone records
+instead of rotating the pixels. This module stays Qt-free, so the same
+loader serves the window, the headless ``train`` command and the tests.
 
-Pictures are made to look like MNIST: composited over white (as a viewer
-shows a transparent PNG), inverted when the background is light (MNIST is
-white ink on black), and, unless already 28x28, cropped to the ink, fitted
-into 20x20 and centred by mass in a 28x28 field, as the MNIST digits were.
+Pictures are made to look like MNIST (explorer.core.preprocess): composited
+over white (as a viewer shows a transparent image), photos cleaned of uneven
+light and noise, inverted to light ink on black, and, unless already 28x28,
+cropped to the ink, fitted into 20x20 and centred by mass in 28x28.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
-import struct
-import zlib
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageOps
 
 from explorer.core.data import Dataset, DatasetError, load_dataset, split_indices
+from explorer.core.preprocess import WORK_SIDE, as_unit_gray, light_on_dark, picture_to_digit
 
-__all__ = ["MAX_SIDE", "decode_png", "to_digit", "dataset_from_images", "load_image_folder",
-           "load_path", "label_from_path"]
+__all__ = ["MAX_SIDE", "IMAGE_SUFFIXES", "decode_image", "read_image", "to_digit",
+           "dataset_from_images", "load_image_folder", "load_path", "label_from_path"]
 
-MAX_SIDE = 1024  # pixels; pure-Python unfiltering of a phone photo would take minutes
-_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type -> samples per pixel
-_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+# Pillow decodes a 100-megapixel image in about a second, but no digit needs
+# more, and a bigger file is more likely a mistake (or a decompression bomb).
+MAX_SIDE = 10_000
+_SUFFIX_KIND = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".tif": "TIFF",
+                ".tiff": "TIFF", ".webp": "WebP", ".gif": "GIF"}
+IMAGE_SUFFIXES = tuple(_SUFFIX_KIND)
+_FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WebP", "GIF")
+_FORMAT_LIST = ", ".join(_FORMATS[:-1]) + " or " + _FORMATS[-1]
+_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"BM", "BMP"),
+               (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"))
 _LABEL_RE = re.compile(r"^(\d)(?!\d)")  # a leading digit that is not part of a number
 
 
 # ------------------------------------------------------------------ decoding
-def decode_png(data: bytes, name: str = "image") -> np.ndarray:
-    """A non-interlaced PNG (any colour type, 1 to 16 bits) as float32 gray in [0, 1].
+def _kind(data: bytes) -> str | None:
+    """The image format a file's first bytes announce, if any."""
+    for magic, kind in _SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    return None
 
-    Colour is turned to luminance; transparency is composited over white.
-    Raises DatasetError naming `name` for anything it cannot read.
-    """
-    if not data.startswith(_SIGNATURE):
-        raise DatasetError(f"{name}: not a PNG file")
-    chunks = _chunks(data, name)
-    if not chunks or chunks[0][0] != b"IHDR" or len(chunks[0][1]) != 13:
-        raise DatasetError(f"{name}: damaged PNG (no image header)")
-    width, height, depth, ctype, _comp, _filter, interlace = struct.unpack(">IIBBBBB",
-                                                                          chunks[0][1])
-    if ctype not in _CHANNELS or depth not in _DEPTHS[ctype]:
-        raise DatasetError(f"{name}: unsupported PNG (colour type {ctype}, {depth}-bit)")
-    if interlace:
-        raise DatasetError(f"{name}: interlaced PNG; save it again without interlacing")
-    if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
-        raise DatasetError(f"{name}: {width}x{height} pixels; images of up to "
-                           f"{MAX_SIDE}x{MAX_SIDE} are accepted, scale it down first")
-    idat = b"".join(body for kind, body in chunks if kind == b"IDAT")
+
+def _open(data: bytes, name: str) -> Image.Image:
+    """Open, check and fully decode an image held in memory, or raise DatasetError."""
+    kind = _kind(data)
+    if kind is None:
+        raise DatasetError(f"{name}: not an image file ({_FORMAT_LIST})")
     try:
-        raw = zlib.decompress(idat)
-    except zlib.error as exc:
-        raise DatasetError(f"{name}: damaged PNG image data ({exc})") from None
-    channels = _CHANNELS[ctype]
-    bits = channels * depth
-    stride = (width * bits + 7) // 8
-    if len(raw) < height * (stride + 1):
-        raise DatasetError(f"{name}: truncated PNG image data")
-    rows = _unfilter(raw, height, stride, max(1, bits // 8), name)
-    samples = _samples(rows, width, channels, depth)  # (h, w, channels) float in [0, 1]
-    if ctype == 3:
-        return _from_palette(samples[..., 0], dict(chunks), depth, name)
-    gray, alpha = _gray_alpha(samples, ctype)
-    return _over_white(gray, alpha)
+        with warnings.catch_warnings():
+            # Our own MAX_SIDE limit applies; Pillow's bomb warning would only repeat it.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if max(width, height) > MAX_SIDE:
+                raise DatasetError(f"{name}: {width}x{height} pixels; images of up to "
+                                   f"{MAX_SIDE:,} pixels a side are accepted, scale it down first")
+            if kind == "PNG":  # verify() checks every chunk's checksum and the end marker
+                Image.open(io.BytesIO(data)).verify()
+            if image.format == "JPEG":  # decode a big photo at 1/2, 1/4 or 1/8 size directly
+                image.draft(image.mode, (2 * WORK_SIDE, 2 * WORK_SIDE))
+            image.load()
+            return ImageOps.exif_transpose(image)
+    except DatasetError:
+        raise
+    except Exception as exc:  # Pillow's parsers raise IndexError, KeyError... on bad data
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DatasetError(f"{name}: damaged or truncated {kind} file ({reason}); "
+                           "save or export it again") from None
 
 
-def _chunks(data: bytes, name: str) -> list[tuple[bytes, bytes]]:
-    out, pos = [], len(_SIGNATURE)
-    while pos + 12 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        crc = data[pos + 8 + length:pos + 12 + length]
-        if len(body) != length or len(crc) != 4:
-            raise DatasetError(f"{name}: truncated PNG file")
-        if zlib.crc32(kind + body) != struct.unpack(">I", crc)[0]:
-            raise DatasetError(f"{name}: damaged PNG file (checksum of a {kind!r} chunk)")
-        out.append((kind, body))
-        pos += 12 + length
-        if kind == b"IEND":
-            break
-    return out
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    """ITU-R 601 luma, as most image tools turn colour to grey, computed in float."""
+    return rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) / 255
 
 
-def _unfilter(raw: bytes, height: int, stride: int, bpp: int, name: str) -> np.ndarray:
-    """Undo the per-row PNG filters (none, sub, up, average, Paeth)."""
-    out = np.zeros((height + 1, stride), dtype=np.uint8)  # row 0: the zero row above
-    for y in range(height):
-        start = y * (stride + 1)
-        kind = raw[start]
-        line = np.frombuffer(raw, np.uint8, stride, start + 1)
-        prev = out[y]
-        if kind == 0:
-            out[y + 1] = line
-        elif kind == 1:  # sub: a running sum per byte position, modulo 256
-            out[y + 1] = line.reshape(-1, bpp).cumsum(axis=0, dtype=np.uint8).ravel()
-        elif kind == 2:
-            out[y + 1] = line + prev
-        elif kind in (3, 4):
-            out[y + 1] = np.frombuffer(_sequential(line.tobytes(), prev.tobytes(), bpp,
-                                                   kind), np.uint8)
-        else:
-            raise DatasetError(f"{name}: damaged PNG (unknown row filter {kind})")
-    return out[1:]
-
-
-def _sequential(line: bytes, up: bytes, bpp: int, kind: int) -> bytearray:
-    """Average (3) and Paeth (4) depend on the byte just decoded: one at a time."""
-    cur = bytearray(line)
-    for i in range(len(cur)):
-        a = cur[i - bpp] if i >= bpp else 0
-        b = up[i]
-        if kind == 3:
-            cur[i] = (cur[i] + ((a + b) >> 1)) & 255
-            continue
-        c = up[i - bpp] if i >= bpp else 0
-        p = a + b - c
-        pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-        cur[i] = (cur[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    return cur
-
-
-def _samples(rows: np.ndarray, width: int, channels: int, depth: int) -> np.ndarray:
-    """Unfiltered bytes to (h, w, channels) floats in [0, 1] (palette: raw indices)."""
-    h = rows.shape[0]
-    if depth == 8:
-        values, top = rows[:, :width * channels].astype(np.float32), 255.0
-    elif depth == 16:
-        pairs = rows[:, :width * channels * 2].reshape(h, -1, 2).astype(np.float32)
-        values, top = pairs[..., 0] * 256 + pairs[..., 1], 65535.0
-    else:  # 1, 2 or 4 bits, one channel: unpack and reassemble the bit groups
-        bits = np.unpackbits(rows, axis=1)[:, :width * depth].reshape(h, width, depth)
-        weights = (1 << np.arange(depth - 1, -1, -1)).astype(np.float32)
-        values, top = bits.astype(np.float32) @ weights, float((1 << depth) - 1)
-    values = values.reshape(h, width, channels)
-    return values / top
-
-
-def _gray_alpha(samples: np.ndarray, ctype: int) -> tuple[np.ndarray, np.ndarray | None]:
-    if ctype in (0, 4):
-        gray = samples[..., 0]
-    else:  # ITU-R 601 luma, as most image tools convert to gray
-        gray = samples[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    alpha = samples[..., -1] if ctype in (4, 6) else None
-    return gray, alpha
-
-
-def _from_palette(scaled: np.ndarray, chunks: dict[bytes, bytes], depth: int,
-                  name: str) -> np.ndarray:
-    palette = np.frombuffer(chunks.get(b"PLTE", b""), np.uint8)
-    if palette.size == 0 or palette.size % 3:
-        raise DatasetError(f"{name}: damaged PNG (palette image without a palette)")
-    palette = palette.reshape(-1, 3).astype(np.float32) / 255
-    index = np.rint(scaled * ((1 << depth) - 1)).astype(np.int64)
-    if index.max() >= len(palette):
-        raise DatasetError(f"{name}: damaged PNG (pixel outside the palette)")
-    alpha = np.ones(len(palette), np.float32)
-    trns = np.frombuffer(chunks.get(b"tRNS", b""), np.uint8)[:len(palette)]
-    alpha[:len(trns)] = trns / 255
-    gray = palette @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return _over_white(gray[index], alpha[index])
+def _gray(image: Image.Image) -> np.ndarray:
+    """Any Pillow image as float32 grey in [0, 1], transparency composited over white."""
+    mode = image.mode
+    if mode == "1":
+        return np.asarray(image, dtype=np.float32)
+    if mode.startswith("I;16"):
+        return np.asarray(image).astype(np.float32) / 65535
+    if mode == "I":  # 16-bit files often open as 32-bit integers holding 0..65535
+        a = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if a.max() <= 65535 else max(1.0, float(a.max()))
+        return np.clip(a / top, 0, 1).astype(np.float32)
+    if mode == "F":
+        return as_unit_gray(np.asarray(image, dtype=np.float32))
+    if mode == "L":
+        return np.asarray(image, dtype=np.float32) / 255
+    if mode in ("LA", "La"):
+        la = np.asarray(image.convert("LA"), dtype=np.float32) / 255
+        return _over_white(la[..., 0], la[..., 1])
+    has_alpha = "A" in mode or "transparency" in image.info
+    rgba = np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
+    alpha = rgba[..., 3].astype(np.float32) / 255 if has_alpha else None
+    return _over_white(_luma(rgba), alpha)
 
 
 def _over_white(gray: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
@@ -184,49 +122,49 @@ def _over_white(gray: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     return np.clip(out, 0, 1).astype(np.float32)
 
 
+def decode_image(data: bytes, name: str = "image") -> np.ndarray:
+    """An image file held in memory as float32 grey in [0, 1] (rows x columns).
+
+    Any format and depth Pillow reads; colour becomes luma, transparency is
+    composited over white, the EXIF orientation is applied. Photos larger
+    than `2 * WORK_SIDE` a side come back at about that size (plenty for a
+    20-pixel digit). Raises DatasetError naming `name` for anything it
+    cannot read.
+    """
+    with _open(data, name) as image:
+        gray = _gray(image)
+    h, w = gray.shape
+    if max(h, w) > 2 * WORK_SIDE:
+        scale = 2 * WORK_SIDE / max(h, w)
+        small = Image.fromarray(gray).resize((max(1, round(w * scale)), max(1, round(h * scale))),
+                                             Image.Resampling.BOX)
+        gray = np.clip(np.asarray(small, dtype=np.float32), 0, 1)
+    return gray
+
+
+def read_image(path: str | os.PathLike[str], name: str | None = None) -> np.ndarray:
+    """An image file as float32 grey in [0, 1]; see `decode_image`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"{name or path.name}: cannot be read ({exc.strerror or exc})") from None
+    return decode_image(data, name or path.name)
+
+
 # ------------------------------------------------------------ making digits
 def to_digit(image: np.ndarray) -> np.ndarray:
-    """Any gray picture in [0, 1] as an MNIST-like (28, 28) float32 digit."""
+    """Any grey picture in [0, 1] as an MNIST-like (28, 28) float32 digit.
+
+    A 28x28 picture is taken as an MNIST digit already and only made light
+    on dark; anything else goes through `preprocess.picture_to_digit`.
+    """
     img = np.asarray(image, dtype=np.float32)
     if img.ndim != 2 or img.size == 0:
         raise ValueError(f"expected a 2-D gray image, got shape {img.shape}")
-    border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]])
-    if border.mean() > 0.5:  # dark ink on a light background: MNIST is the other way
-        img = 1 - img
     if img.shape == (28, 28):
-        return np.ascontiguousarray(img)
-    ink = img > 0.1 * img.max() if img.max() > 0 else np.zeros(img.shape, bool)
-    if not ink.any():
-        return _area_resize(img, 28, 28)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    crop = img[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    scale = 20 / max(crop.shape)  # MNIST: the digit's box fitted into 20x20
-    h = max(1, round(crop.shape[0] * scale))
-    w = max(1, round(crop.shape[1] * scale))
-    small = _area_resize(crop, h, w)
-    total = small.sum()
-    cy = (small.sum(axis=1) @ np.arange(h)) / total if total > 0 else (h - 1) / 2
-    cx = (small.sum(axis=0) @ np.arange(w)) / total if total > 0 else (w - 1) / 2
-    top = int(np.clip(round(13.5 - cy), 0, 28 - h))
-    left = int(np.clip(round(13.5 - cx), 0, 28 - w))
-    out = np.zeros((28, 28), np.float32)
-    out[top:top + h, left:left + w] = small
-    return out
-
-
-def _area_resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
-    """Each output pixel the mean of the input area it covers (exact box filter)."""
-    return (_area_matrix(h, img.shape[0]) @ img @ _area_matrix(w, img.shape[1]).T
-            ).astype(np.float32)
-
-
-def _area_matrix(n_out: int, n_in: int) -> np.ndarray:
-    edges = np.arange(n_out + 1) * (n_in / n_out)
-    starts = np.arange(n_in)
-    overlap = (np.minimum(edges[1:, None], starts[None, :] + 1)
-               - np.maximum(edges[:-1, None], starts[None, :]))
-    weights = np.clip(overlap, 0, None)
-    return weights / weights.sum(axis=1, keepdims=True)
+        return np.ascontiguousarray(light_on_dark(img), dtype=np.float32)
+    return picture_to_digit(img)
 
 
 def dataset_from_images(images: Sequence[np.ndarray], labels: Sequence[int] | None,
@@ -263,30 +201,24 @@ def label_from_path(path: Path, root: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _png_files(folder: Path) -> list[Path]:
-    """PNGs in the folder itself and in its sub-folders named 0..9, in a fixed order."""
+def _image_files(folder: Path) -> list[Path]:
+    """Images in the folder itself and in its sub-folders named 0..9, in a fixed order."""
     places = [folder] + sorted(p for p in folder.iterdir()
                                if p.is_dir() and len(p.name) == 1 and p.name.isdigit())
     return [f for place in places for f in sorted(place.iterdir())
-            if f.is_file() and f.suffix.lower() == ".png"]
+            if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES]
 
 
 def load_image_folder(folder: str | os.PathLike[str]) -> Dataset:
-    """Every PNG in `folder` (and its sub-folders 0..9) as a Dataset."""
+    """Every image in `folder` (and its sub-folders 0..9) as a Dataset."""
     folder = Path(os.fspath(folder)).expanduser()
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder")
-    files = _png_files(folder)
+    files = _image_files(folder)
     if not files:
-        raise DatasetError(f"{folder.name or folder}: no PNG images in the folder or in "
-                           "sub-folders named 0..9")
-    images = []
-    for f in files:
-        try:
-            data = f.read_bytes()
-        except OSError as exc:
-            raise DatasetError(f"{f.name}: cannot be read ({exc.strerror or exc})") from None
-        images.append(decode_png(data, f.relative_to(folder).as_posix()))
+        raise DatasetError(f"{folder.name or folder}: no images ({_FORMAT_LIST}) in the "
+                           f"folder or in sub-folders named 0..9{_unreadable_hint(folder)}")
+    images = [read_image(f, f.relative_to(folder).as_posix()) for f in files]
     found = [label_from_path(f, folder) for f in files]
     missing = [f for f, y in zip(files, found, strict=True) if y is None]
     if missing and len(missing) < len(files):
@@ -295,25 +227,37 @@ def load_image_folder(folder: str | os.PathLike[str]) -> Dataset:
             f"(e.g. {missing[0].relative_to(folder).as_posix()}); start every file name "
             "with its digit (3_anna.png) or put the images in sub-folders 0..9")
     labels = None if missing else found
-    return dataset_from_images(images, labels, f"{len(files):,} PNG images in {folder}")
+    return dataset_from_images(images, labels, f"{len(files):,} {_kinds(files)} images in {folder}")
+
+
+def _kinds(files: list[Path]) -> str:
+    """"PNG", or "JPEG", or "PNG and JPEG": what the dataset's source line calls the images."""
+    kinds = sorted({_SUFFIX_KIND.get(f.suffix.lower(), f.suffix[1:].upper()) for f in files})
+    return " and ".join(kinds) if len(kinds) <= 2 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+
+
+def _unreadable_hint(folder: Path) -> str:
+    heic = [p.name for p in folder.iterdir() if p.suffix.lower() in (".heic", ".heif")]
+    return (f"; {heic[0]} is HEIC, which is not read: export the photos as JPEG "
+            "(on an iPhone: Settings > Camera > Formats > Most Compatible)" if heic else "")
 
 
 def load_path(path: str | os.PathLike[str]) -> Dataset:
     """Whatever a user may open: a Keras-format .npz, a folder of MNIST IDX files
-    (both through `data.load_dataset`) or a folder of PNG digit images."""
+    (both through `data.load_dataset`) or a folder of digit images."""
     p = Path(os.fspath(path)).expanduser()
     if p.is_dir():
         names = [f.name.lower() for f in p.iterdir()]
         has_idx = any("ubyte" in n for n in names)
-        if not has_idx and (any(n.endswith(".png") for n in names) or _png_files(p)):
+        if not has_idx and (any(n.endswith(IMAGE_SUFFIXES) for n in names) or _image_files(p)):
             return load_image_folder(p)
         try:
             return load_dataset(p)
         except DatasetError as exc:
             if has_idx:
                 raise
-            raise DatasetError(f"{exc}; nor does it hold PNG digit images") from None
-    if p.suffix.lower() == ".png":
+            raise DatasetError(f"{exc}; nor does it hold {_FORMAT_LIST} digit images") from None
+    if p.suffix.lower() in IMAGE_SUFFIXES:
         raise DatasetError(f"{p.name}: a single image; open the folder that holds the "
                            f"images ({p.parent}) instead")
     return load_dataset(p)

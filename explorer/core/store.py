@@ -4,23 +4,32 @@ A weights file is Keras' `save_weights` HDF5 (`<arch>.weights.h5`), with a
 JSON file beside it (`<arch>.json`) saying what made it. Every write goes to a
 temporary file in the same folder and is then moved over the old one with
 `os.replace`, so a crash or a kill mid-save leaves the previous file intact.
+
+Two places hold weights: the shipped ones (read-only, inside the installed
+package or the checkout's trained/) and the user's own, in the user data
+folder (explorer.core.userdata), where every save goes unless told
+otherwise. At start the user's own weights for an architecture win over the
+shipped ones (`find_weights`, `load_preferred`); nothing ever writes into
+the installed package.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import glob
 import json
 import os
 import shutil
 import tempfile
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from explorer.core import models
+from explorer.core import models, package_data, userdata
+from explorer.core.atomic_files import atomic_write, keras_writer, write_temp
 
-TRAINED_DIR = Path(__file__).resolve().parents[2] / "trained"
+# The shipped weights: explorer/_trained when installed, trained/ in a checkout.
+TRAINED_DIR = package_data.shipped_folder("trained")
+USER, SHIPPED = "user", "shipped"  # where a weights file comes from
+SET_ASIDE = "set-aside"  # sub-folder of the user's weights for those reverted from
 
 REQUIRED_METADATA = ("arch_id", "keras_version", "optimizer", "epochs")
 
@@ -57,12 +66,42 @@ class Metadata:
         return f"trained on {self.data_source}; " + ", ".join(parts) + f"; {self.date[:10]}"
 
 
+def _folder(folder: str | os.PathLike | None) -> Path:
+    """A given folder, or by default the user's weights folder (not created by looking)."""
+    return Path(folder) if folder else userdata.weights_dir(create=False)
+
+
 def weights_path(arch_id: str, folder: str | os.PathLike | None = None) -> Path:
-    return Path(folder or TRAINED_DIR) / f"{arch_id}.weights.h5"
+    """`<arch>.weights.h5` in `folder`; by default in the user's weights folder."""
+    return _folder(folder) / f"{arch_id}.weights.h5"
 
 
 def metadata_path(arch_id: str, folder: str | os.PathLike | None = None) -> Path:
-    return Path(folder or TRAINED_DIR) / f"{arch_id}.json"
+    """`<arch>.json` in `folder`; by default in the user's weights folder."""
+    return _folder(folder) / f"{arch_id}.json"
+
+
+def shipped_weights(arch_id: str) -> Path:
+    """The pre-trained weights that ship with the program (the file may be absent)."""
+    return weights_path(arch_id, TRAINED_DIR)
+
+
+def user_weights(arch_id: str) -> Path:
+    """The user's own weights for `arch_id` (the file may be absent)."""
+    return weights_path(arch_id, userdata.weights_dir(create=False))
+
+
+def weights_candidates(arch_id: str) -> list[tuple[Path, str]]:
+    """The weights files that exist for `arch_id`, best first: the user's, then the shipped."""
+    models.spec(arch_id)  # an unknown id is a ValueError here, not "no weights"
+    found = [(user_weights(arch_id), USER), (shipped_weights(arch_id), SHIPPED)]
+    return [(path, origin) for path, origin in found if path.is_file()]
+
+
+def find_weights(arch_id: str) -> tuple[Path, str] | None:
+    """The weights the program starts with: (path, "user" or "shipped"), or None if neither."""
+    candidates = weights_candidates(arch_id)
+    return candidates[0] if candidates else None
 
 
 def make_metadata(model: models.Autoencoder, result, config, data_source: str) -> Metadata:
@@ -86,85 +125,33 @@ def make_metadata(model: models.Autoencoder, result, config, data_source: str) -
     )
 
 
-# A temporary file this old was left by a save that was killed, not one
-# still being written (a save takes seconds).
-LEFTOVER_AGE_S = 600
-
-
-def _remove_leftovers(target: Path) -> None:
-    """Delete the hidden temporary files of earlier saves of target that were killed."""
-    now = time.time()
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*"):
-        try:
-            if now - leftover.stat().st_mtime > LEFTOVER_AGE_S:
-                leftover.unlink()
-        except OSError:
-            pass  # gone already, or not ours to delete: no reason to fail a save
-
-
-def _write_temp(target: Path, write) -> Path:
-    """Call write(tmp_path) for a temporary file beside target, flushed to disk."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); give it the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
-def _atomic_write(target: Path, write) -> None:
-    """Call write(tmp_path), then move tmp over target in one step."""
-    tmp = _write_temp(target, write)
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _keras_writer(save_to, ending: str):
-    """A write(tmp) for _write_temp around a Keras save that insists on its ending.
-
-    Keras refuses file names without ".weights.h5" / ".keras", so it writes a
-    sibling with that ending (same folder, so the final rename stays atomic),
-    which then takes the temporary file's place.
-    """
-    def write(tmp: Path) -> None:
-        named = tmp.with_name(tmp.name[:-len(".tmp")] + ending)
-        try:
-            save_to(str(named))
-            os.replace(named, tmp)
-        finally:
-            named.unlink(missing_ok=True)
-
-    return write
+def _refuse_package_folder(target: Path) -> None:
+    if package_data.is_inside_package(target):
+        raise StoreError(f"{target.parent} is part of the installed program and is never "
+                         f"written to; save into your own folder (by default "
+                         f"{userdata.weights_dir(create=False)}).")
 
 
 def save(model: models.Autoencoder, metadata: Metadata,
          folder: str | os.PathLike | None = None) -> Path:
-    """Write `<arch>.weights.h5` and `<arch>.json` into `folder`, atomically."""
-    folder = Path(folder or TRAINED_DIR)
+    """Write `<arch>.weights.h5` and `<arch>.json` into `folder`, atomically.
+
+    By default into the user's weights folder, where `find_weights` then
+    prefers them to the shipped ones.
+    """
+    folder = _folder(folder)
     target = weights_path(model.arch_id, folder)
+    _refuse_package_folder(target)
     try:
-        write_weights = _keras_writer(model.autoencoder.save_weights, ".weights.h5")
+        write_weights = keras_writer(model.autoencoder.save_weights, ".weights.h5")
         text = json.dumps(asdict(metadata), indent=2)
         # Both files are complete on disk before either replaces its old self,
         # so a kill mid-save leaves the old pair or the new pair: never new
         # weights described by the old metadata (but for the instant between
         # the two renames).
-        weights_tmp = _write_temp(target, write_weights)
+        weights_tmp = write_temp(target, write_weights)
         try:
-            meta_tmp = _write_temp(metadata_path(model.arch_id, folder),
+            meta_tmp = write_temp(metadata_path(model.arch_id, folder),
                                    lambda tmp: tmp.write_text(text, encoding="utf-8"))
             try:
                 os.replace(weights_tmp, target)
@@ -179,8 +166,19 @@ def save(model: models.Autoencoder, metadata: Metadata,
     return target
 
 
+def _reading_folder(arch_id: str, folder: str | os.PathLike | None) -> str | os.PathLike | None:
+    """Where a load with no folder reads: beside the weights the program starts with."""
+    if folder is None:
+        found = find_weights(arch_id)
+        if found is not None:
+            return found[0].parent
+    return folder
+
+
 def load_metadata(arch_id: str, folder: str | os.PathLike | None = None) -> Metadata:
-    path = metadata_path(arch_id, folder)
+    """The metadata of `arch_id`'s weights in `folder`; by default of the weights
+    the program starts with (the user's own, else the shipped ones)."""
+    path = metadata_path(arch_id, _reading_folder(arch_id, folder))
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -261,10 +259,92 @@ def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> None:
 
 
 def load(model: models.Autoencoder, folder: str | os.PathLike | None = None) -> Metadata:
-    """Load `<arch>.weights.h5` and its metadata from `folder` into `model`."""
+    """Load `<arch>.weights.h5` and its metadata from `folder` into `model`.
+
+    With no folder: from where `find_weights` points (the user's own weights,
+    else the shipped ones).
+    """
+    if folder is None and find_weights(model.arch_id) is None:
+        raise StoreError(f"no weights for {model.arch_id!r}: neither your own "
+                         f"({user_weights(model.arch_id)}) nor shipped ones "
+                         f"({shipped_weights(model.arch_id)})")
+    folder = _reading_folder(model.arch_id, folder)
     meta = load_metadata(model.arch_id, folder)
     load_weights(model, weights_path(model.arch_id, folder))
     return meta
+
+
+@dataclass(frozen=True)
+class LoadedWeights:
+    """What `load_preferred` put into a model, in words the UI can show as they are."""
+
+    path: Path | None  # None: no usable file, the model keeps fresh weights
+    origin: str  # USER, SHIPPED, or "fresh"
+    metadata: Metadata | None  # None when the file had no readable description
+    note: str  # one sentence: which weights these are
+    skipped: tuple[str, ...] = ()  # why better candidates were passed over
+
+
+def load_preferred(model: models.Autoencoder) -> LoadedWeights:
+    """Load the best usable weights into `model`: the user's own, else the shipped ones.
+
+    A user file that fails to load is skipped (and said so in `skipped` and
+    the note), so a damaged save never leaves the program without its shipped
+    weights; with no usable file the model keeps its fresh weights.
+    """
+    skipped: list[str] = []
+    for path, origin in weights_candidates(model.arch_id):
+        try:
+            load_weights(model, path)
+        except StoreError as exc:
+            skipped.append(str(exc))
+            continue
+        whose = "your own weights" if origin == USER else "the shipped pre-trained weights"
+        try:
+            meta = load_metadata(model.arch_id, path.parent)
+            note = f"{whose}, {meta.summary()}"
+        except StoreError as exc:
+            meta, note = None, f"{whose} from {path} (their description: {exc})"
+            skipped.append(str(exc))
+        if skipped and origin == SHIPPED:
+            note += f"; your own weights were unusable: {skipped[0]}"
+        return LoadedWeights(path, origin, meta, note, tuple(skipped))
+    note = "fresh, untrained weights"
+    if skipped:
+        note += f": no weights file could be loaded ({skipped[-1]})"
+    else:
+        note += f" (no pre-trained file {shipped_weights(model.arch_id).name})"
+    return LoadedWeights(None, "fresh", None, note, tuple(skipped))
+
+
+def set_aside_user_weights(arch_id: str) -> Path | None:
+    """Move the user's own weights for `arch_id` out of the way, so the shipped ones load.
+
+    "Revert to the shipped weights" must not destroy what the user trained:
+    the pair goes to `<weights>/set-aside/<arch>-<UTC time>.weights.h5` (and
+    .json), from where it can be loaded again. Returns the new weights path,
+    or None when the user had no weights for `arch_id`.
+    """
+    source = user_weights(arch_id)
+    if not source.is_file():
+        return None
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    aside = source.parent / SET_ASIDE
+    stem = f"{arch_id}-{stamp}"
+    n = 1
+    while (aside / f"{stem}.weights.h5").exists():  # two reverts in one second
+        n += 1
+        stem = f"{arch_id}-{stamp}-{n}"
+    try:
+        aside.mkdir(parents=True, exist_ok=True)
+        meta = metadata_path(arch_id, source.parent)
+        if meta.is_file():
+            os.replace(meta, aside / f"{stem}.json")
+        os.replace(source, aside / f"{stem}.weights.h5")
+    except OSError as exc:
+        raise StoreError(f"cannot move your weights {source} aside into {aside}: "
+                         f"{exc.strerror or exc}") from exc
+    return aside / f"{stem}.weights.h5"
 
 
 def export_keras(model: models.Autoencoder, path: str | os.PathLike) -> Path:
@@ -272,9 +352,10 @@ def export_keras(model: models.Autoencoder, path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.suffix != ".keras":
         path = path.with_suffix(".keras")
+    _refuse_package_folder(path)
 
     try:
-        _atomic_write(path, _keras_writer(model.autoencoder.save, ".keras"))
+        atomic_write(path, keras_writer(model.autoencoder.save, ".keras"))
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path

@@ -12,10 +12,74 @@ import time
 STARTUP_REPORT_ENV = "AUTOENCODER_EXPLORER_STARTUP_REPORT"
 
 
-def make_app():
-    from PySide6.QtWidgets import QApplication
+class _StartupMessages:
+    """Qt's messages while the QApplication is made, and the first-run explanation.
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    Qt reports a platform plugin it cannot load with a few warnings and then
+    a fatal message, after which it aborts the process. The handler keeps the
+    warnings; on the fatal one it prints one paragraph saying what to install
+    (explorer.first_run) and exits with status 1 before Qt can abort.
+    Warnings of a start that succeeds are passed on to standard error.
+    """
+
+    def __init__(self, plugins_dir: str):
+        self.plugins_dir = plugins_dir
+        self.messages: list[str] = []
+
+    def __call__(self, kind, context, message: str) -> None:
+        from PySide6.QtCore import QtMsgType
+
+        self.messages.append(message)
+        if kind == QtMsgType.QtFatalMsg:
+            from explorer.first_run import explain_platform_failure
+
+            paragraph = explain_platform_failure(self.messages, self.plugins_dir)
+            sys.stderr.write(paragraph + "\n")
+            sys.stderr.flush()
+            os._exit(1)  # Qt would abort() right after this handler returns
+
+    def pass_on(self) -> None:
+        for message in self.messages:
+            sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+
+
+def _to_terminal(kind, context, message: str) -> None:
+    """Qt's messages, written through sys.stderr as Qt would write them.
+
+    Qt writes to file descriptor 2, which is muted while TensorFlow imports
+    (models._QuietStderr); sys.stderr has a descriptor of its own (cli.py),
+    so a fatal Qt message in those seconds still reaches the terminal. Qt
+    aborts after a fatal message, as it always has.
+    """
+    from PySide6.QtCore import qFormatLogMessage
+
+    try:
+        sys.stderr.write(qFormatLogMessage(kind, context, message) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass  # no terminal left (closed at exit): nowhere to write
+
+
+def make_app():
+    """The QApplication; if Qt cannot open a window, one clear paragraph and exit status 1."""
+    try:
+        from PySide6.QtCore import QLibraryInfo, qInstallMessageHandler
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:  # e.g. libEGL.so.1 or libxkbcommon.so.0 missing
+        from explorer.first_run import explain_import_error
+
+        sys.stderr.write(explain_import_error(exc) + "\n")
+        raise SystemExit(1) from None
+    app = QApplication.instance()
+    if app is None:
+        captured = _StartupMessages(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+        previous = qInstallMessageHandler(captured)
+        try:
+            app = QApplication(sys.argv[:1])
+        finally:
+            qInstallMessageHandler(previous)
+        captured.pass_on()
     app.setApplicationName("Autoencoder Explorer")
     app.setOrganizationName("AutoencoderExplorer")
     return app
@@ -24,15 +88,21 @@ def make_app():
 def run_gui(data_path: str | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = make_app()
+    from PySide6.QtCore import qInstallMessageHandler
+
     from explorer.ui.main_window import MainWindow
 
-    window = MainWindow(data_path=data_path)
-    if os.environ.get(STARTUP_REPORT_ENV):
-        _report_startup(app, window)
-    _close_on_terminal_signals(app, window)
-    window.show()
-    app.aboutToQuit.connect(lambda: window.session.shutdown(2500))
-    return app.exec()
+    previous = qInstallMessageHandler(_to_terminal)
+    try:
+        window = MainWindow(data_path=data_path)
+        if os.environ.get(STARTUP_REPORT_ENV):
+            _report_startup(app, window)
+        _close_on_terminal_signals(app, window)
+        window.show()
+        app.aboutToQuit.connect(lambda: window.session.shutdown(2500))
+        return app.exec()
+    finally:
+        qInstallMessageHandler(previous)  # no Python handler while the interpreter ends
 
 
 def _close_on_terminal_signals(app, window) -> None:
@@ -95,6 +165,7 @@ def _report_startup(app, window) -> None:
 
     def ready() -> None:
         print(f"model_ready {time.time():.4f}", flush=True)
+        print(f"weights {window.session.weights_note}", flush=True)
         QTimer.singleShot(0, window.close)
 
     window.session.weights_changed.connect(ready)
