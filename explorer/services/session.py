@@ -58,7 +58,9 @@ class Session(QObject):
                  arch_id: str = "simple", parent: QObject | None = None):
         super().__init__(parent)
         self.dataset: Dataset = dataset if dataset is not None else load_dataset(data_path)
-        self.trained_dir = Path(trained_dir) if trained_dir else store.TRAINED_DIR
+        # None: the user's own weights, else the shipped ones (the real program);
+        # a folder: the weights in it, and saves go there (tests, a classroom).
+        self.trained_dir = Path(trained_dir) if trained_dir else None
         self.arch_id = arch_id
         # What the loaded model's weights are (GUI thread); the book keeps the
         # weights of the architectures the window has left.
@@ -87,6 +89,16 @@ class Session(QObject):
     def weights_note(self) -> str:
         """A sentence on what the loaded weights are."""
         return self.current.note
+
+    @property
+    def save_folder(self) -> Path:
+        """Where saves go unless told otherwise: the user's weights folder (or the
+        session's own folder of weights, when it was given one)."""
+        if self.trained_dir is not None:
+            return self.trained_dir
+        from explorer.core import userdata
+
+        return userdata.weights_dir()
 
     @property
     def has_unsaved_weights(self) -> bool:
@@ -190,7 +202,7 @@ class Session(QObject):
 
     def save_weights(self, folder: str | os.PathLike | None = None,
                      on_saved: Callable[[Path], None] | None = None) -> None:
-        folder = Path(folder) if folder else self.trained_dir
+        folder = Path(folder) if folder else self.save_folder
         meta = self.metadata or self._metadata_without_training()
         saved = self.current
 
@@ -211,7 +223,7 @@ class Session(QObject):
     def save_unsaved(self, folder: str | os.PathLike | None = None,
                      on_saved: Callable[[list[Path]], None] | None = None) -> None:
         """Save every architecture's unsaved weights (the loaded ones and the kept)."""
-        folder = Path(folder) if folder else self.trained_dir
+        folder = Path(folder) if folder else self.save_folder
         written: list[Path] = []
         kept = {a: k for a, k in self.book.unsaved().items() if a != self.arch_id}
         if self.current.unsaved:
@@ -288,7 +300,9 @@ class Session(QObject):
         if weights == "kept":
             current = kept_weights.restore_kept(self.book, model)
         if current is None and weights != "fresh":
-            current = kept_weights.load_shipped(model, self.trained_dir)
+            if weights == "shipped" and self.trained_dir is None:
+                store.set_aside_user_weights(arch_id)  # kept in weights/set-aside, not deleted
+            current = kept_weights.load_default(model, self.trained_dir)
         if current is None:
             current = Current(arch_id, None, "fresh, untrained weights")
         self._model = model

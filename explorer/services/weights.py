@@ -101,9 +101,19 @@ def restore_kept(book: WeightsBook, model: models.Autoencoder) -> Current | None
 KEPT_SUFFIX = " (kept from earlier in this session)"
 
 
-def load_shipped(model: models.Autoencoder, trained_dir: str | os.PathLike) -> Current:
-    """On the model thread: the shipped (or the user's own) weights of the model's
-    architecture, or fresh ones with a note saying why."""
+def load_default(model: models.Autoencoder, trained_dir: str | os.PathLike | None) -> Current:
+    """On the model thread: the weights a model starts with, or fresh ones with a
+    note saying why.
+
+    trained_dir None (the real program): the user's own saved weights, else
+    the shipped ones (store.load_preferred). A folder (tests, a classroom
+    setup): the weights in that folder.
+    """
+    if trained_dir is None:
+        loaded = store.load_preferred(model)
+        if loaded.path is None:
+            models.reinitialize(model)  # a failed load may have left some layers set
+        return Current(model.arch_id, loaded.metadata, loaded.note)
     arch_id = model.arch_id
     weights = store.weights_path(arch_id, trained_dir)
     if not weights.exists():

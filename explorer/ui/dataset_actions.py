@@ -1,6 +1,6 @@
 """File > Open dataset and File > Download full MNIST.
 
-Opening: a Keras-format .npz, a folder of MNIST IDX files or a folder of PNG
+Opening: a Keras-format .npz, a folder of MNIST IDX files or a folder of
 digit images (core.image_folder.load_path decides which). Every panel follows
 `session.dataset_changed`; on any error nothing changes and the message says
 what was wrong and which data the program keeps using.
@@ -54,7 +54,8 @@ class DatasetActions(QObject):
             lambda: self.open_dataset(kind=FILE))
         self.open_folder_action = self._action(
             "open_dataset_folder_action", "Open dataset &folder…", "Ctrl+Shift+O",
-            "A folder of MNIST IDX files, or of PNG digit images labelled by their "
+            "A folder of MNIST IDX files, or of digit images or photos (PNG, JPEG, ...) "
+            "labelled by their "
             "sub-folder 0..9 or their file name's first digit (3_anna.png)",
             lambda: self.open_dataset(kind=FOLDER))
         self.download_action = self._action(
@@ -106,7 +107,7 @@ class DatasetActions(QObject):
         start = store.last_folder("dataset")
         if kind == FOLDER:
             path = QFileDialog.getExistingDirectory(
-                self.window, "Open a folder of MNIST IDX files or PNG digits", start)
+                self.window, "Open a folder of MNIST IDX files or of digit images", start)
         else:
             path, _ = QFileDialog.getOpenFileName(
                 self.window, "Open a dataset file", start,

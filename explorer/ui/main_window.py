@@ -57,7 +57,7 @@ class MainWindow(QMainWindow, WindowMenus):
             try:
                 from explorer.core.image_folder import load_path
 
-                dataset = load_path(data_path)  # .npz, IDX folder or PNG folder
+                dataset = load_path(data_path)  # .npz, IDX folder or a folder of images
             except DatasetError as exc:
                 data_error = str(exc)
         self.session = Session(dataset=dataset, trained_dir=trained_dir, arch_id=arch_id,
@@ -140,6 +140,13 @@ class MainWindow(QMainWindow, WindowMenus):
         self._show_dataset()
         self.session.dataset_changed.connect(self._show_dataset)
         self.session.weights_info_changed.connect(status.set_note)
+        self.session.backend_ready.connect(self._ask_device)
+
+    def _ask_device(self) -> None:
+        from explorer.core import devices
+
+        self.session.submit("device", lambda state, model, dataset: devices.device_description(),
+                            lambda text: self.statusBar().device_label.setText(text))
 
     def _show_dataset(self) -> None:
         self.data_label.setText(f"Data: {self.session.dataset.source}")

@@ -37,10 +37,21 @@ SCALE = "presentation/scale"
 
 
 def default_settings() -> QSettings | None:
-    """The user's settings when the program runs as itself, else None."""
+    """The user's settings when the program runs as itself, else None.
+
+    They live in the user data folder (an INI file beside the user's weights
+    and scenes), not in the platform's registry, so that one folder holds
+    everything the program keeps for a user.
+    """
     if QCoreApplication.instance() is None or not QCoreApplication.organizationName():
         return None
-    return QSettings()
+    from explorer.core import userdata
+
+    try:
+        return QSettings(str(userdata.settings_path()), QSettings.Format.IniFormat)
+    except userdata.UserDataError as exc:  # no writable home: remember nothing, say why
+        log.warning("settings are not kept: %s", exc)
+        return None
 
 
 class WindowSettings:

@@ -5,7 +5,7 @@ normal widgets; with the weights' note there and progress messages coming
 several times a second, the two were seen drawn over one another. Here the
 bar shows exactly one of them, in one elided label: the latest message for
 its few seconds (progress included), else the note (what the weights are),
-with the data source on the right. `showMessage`, `currentMessage` and
+with the data source and the device that runs the model on the right. `showMessage`, `currentMessage` and
 `clearMessage` keep Qt's meaning, so callers use the bar as before.
 """
 
@@ -28,10 +28,14 @@ class StatusLine(QStatusBar):
         self.message_label.hide()
         self.data_label = QLabel()
         self.data_label.setObjectName("data_source_label")
+        self.device_label = QLabel()
+        self.device_label.setObjectName("device_label")
+        self.device_label.setToolTip("Which device runs the model")
         # Permanent widgets: QStatusBar never paints a message of its own over them.
         self.addPermanentWidget(self.note_label, 1)
         self.addPermanentWidget(self.message_label, 1)
         self.addPermanentWidget(self.data_label)
+        self.addPermanentWidget(self.device_label)
         self._message = ""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

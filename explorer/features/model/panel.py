@@ -202,16 +202,16 @@ class ModelPanel(QWidget, FeatureView):
     # ------------------------------------------------ dialogs (tests patch these)
     def _ask_weights_file(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Load weights", str(self.session.trained_dir),
+            self, "Load weights", str(self.session.save_folder),
             "Keras weights (*.weights.h5);;All files (*)")
         return path
 
     def _ask_save_folder(self) -> str:
         return QFileDialog.getExistingDirectory(
-            self, "Save weights into folder", str(self.session.trained_dir))
+            self, "Save weights into folder", str(self.session.save_folder))
 
     def _confirm_overwrite(self, target: Path) -> bool:
-        shipped = target.parent.resolve() == Path(self.session.trained_dir).resolve()
+        shipped = target.parent.resolve() == self.session.save_folder.resolve()
         extra = (" These are the pre-trained weights the program starts with."
                  if shipped else "")
         answer = QMessageBox.question(
