@@ -65,7 +65,7 @@ def test_before_the_backend_latent_waits_and_raw_pixels_work_at_once(qtbot, sess
         session.start()
     # the pixels on screen do not depend on the model: no recompute, no reset.
     # Let any scheduled request go out, then wait for a job queued after it.
-    qtbot.waitUntil(lambda: not panel._points_timer.isActive(), timeout=5000)
+    qtbot.waitUntil(lambda: not panel.feed.request_scheduled, timeout=5000)
     probe = []
     session.submit("probe", lambda s, m, d: True, probe.append)
     qtbot.waitUntil(lambda: bool(probe), timeout=TIMEOUT)
