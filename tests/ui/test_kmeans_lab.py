@@ -364,7 +364,7 @@ def test_codes_are_marked_stale_during_training_and_asked_for_after_it(fed, qtbo
     """The session's flags and signals as its model thread sets them in a run (a real
     run needs TensorFlow: test_kmeans_ui trains one); the lab's points stay."""
     lab, feed, placeholders = fed
-    session.is_training = True
+    session.runner.is_training = True
     session.weights_changed.emit()  # an epoch ended: no points yet
     assert feed.is_stale and "computed when training ends" in placeholders[-1]
     lab.set_points(blobs(64))  # latent codes from before the run
@@ -373,7 +373,7 @@ def test_codes_are_marked_stale_during_training_and_asked_for_after_it(fed, qtbo
     session.weights_changed.emit()  # the next epoch
     assert feed.is_stale and feed.status == f"64 test digits · {STALE_NOTE}"
     assert lab.points is points and not feed.request_scheduled
-    session.is_ready, session.is_training = True, False
+    session.is_ready, session.runner.is_training = True, False
     session.weights_changed.emit()  # the run ended
     assert feed.request_scheduled
     # The request goes to the model thread, which has no model: it says so,
