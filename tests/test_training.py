@@ -26,6 +26,10 @@ def test_train_reports_batches_and_epochs(tiny):
     assert [b.batch for b in batches if b.batch == b.batches_per_epoch] == [4, 4]
     assert all(b.samples_per_s > 0 for b in batches)
     assert epochs[-1].eta_s == pytest.approx(0.0, abs=1e-6)
+    # The trainer's own clock goes out with every report (the UI shows it as is).
+    elapsed = [b.elapsed_s for b in batches]
+    assert all(np.isfinite(elapsed)) and elapsed[0] > 0
+    assert elapsed == sorted(elapsed) and elapsed[-1] <= epochs[-1].elapsed_s
 
 
 def test_batch_loss_is_the_batchs_own_not_the_running_mean(tiny, monkeypatch):

@@ -78,6 +78,9 @@ class BatchProgress:
     loss: float  # this batch's own loss (not the epoch's running mean)
     samples_per_s: float
     eta_s: float
+    # Seconds trained so far, pauses not counted (the ETA's own clock); NaN
+    # when a progress object was made without it.
+    elapsed_s: float = math.nan
 
     @property
     def fractional_epoch(self) -> float:
@@ -416,7 +419,8 @@ def _make_callback_class():
                 if self.listener is not None:
                     self.listener.on_batch(BatchProgress(
                         self._epoch - self._initial_epoch, n, self.batches_per_epoch,
-                        batch_loss, self._samples_per_s(done), self._eta(done)))
+                        batch_loss, self._samples_per_s(done), self._eta(done),
+                        self._elapsed()))
                 self.control.set_progress(
                     done / (self.batches_per_epoch * self.config.epochs),
                     f"epoch {self.epochs_done + 1} of {self.config.epochs}")

@@ -1,0 +1,358 @@
+"""The model dock's state: the architecture, the training settings and what may be pressed.
+
+`ModelDock` holds the hyperparameters of the next run (each architecture
+brings the seed tutorial's settings; choosing an optimizer brings its
+learning rate), builds the `TrainConfig` the Train button starts, decides
+which buttons are enabled (`controls_for`), asks the session for the layer
+table and turns the session's news into the dock's texts. It makes no
+widget and needs no TensorFlow: the panel lays out the boxes and mirrors it.
+Every refusal comes back as a message (session.error_raised), never as an
+exception into Qt.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.core import models, store, training
+from explorer.services.session import Session
+from explorer.widgets.formatting import format_count, format_shape
+
+LOADING_TEXT = "loading TensorFlow..."
+RETRAIN_HINT = "Click Train to retrain."
+STOPPING_HINT = "stopping after this batch..."
+
+# What the dock's boxes accept (the panel sets its widgets from these).
+EPOCHS_RANGE = (1, 1000)
+BATCH_SIZE_RANGE = (1, 8192)
+# Up to 1e38 on purpose: a lecturer types an absurd rate to show a run
+# diverging (smaller "absurd" rates such as 1e9 only make the loss huge, not NaN).
+LEARNING_RATE_RANGE = (1e-5, 1e38)
+LEARNING_RATE_DECIMALS = 5
+NOISE_RANGE = (0.0, 1.0)
+NOISE_DECIMALS = 2
+
+
+def _clamp(value, bounds):
+    lo, hi = bounds
+    return min(max(value, lo), hi)
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    """The settings of the next run, as the dock's boxes show them."""
+
+    epochs: int
+    batch_size: int
+    optimizer: str
+    learning_rate: float
+    noise: float
+
+    @classmethod
+    def preset(cls, arch_id: str, optimizer: str = "adam") -> Hyperparameters:
+        """The seed tutorial's settings for `arch_id`, the optimizer's own learning rate."""
+        spec = models.spec(arch_id)
+        return cls(spec.epochs, spec.batch_size, optimizer,
+                   models.DEFAULT_LEARNING_RATE[optimizer], spec.noise)
+
+    def with_arch_preset(self, arch_id: str) -> Hyperparameters:
+        """Another architecture's epochs, batch size and noise; the optimizer stays."""
+        spec = models.spec(arch_id)
+        return replace(self, epochs=spec.epochs, batch_size=spec.batch_size, noise=spec.noise)
+
+    def with_optimizer(self, optimizer: str) -> Hyperparameters:
+        """Choosing another optimizer brings its own learning rate (Adadelta: 1.0)."""
+        if optimizer == self.optimizer:
+            return self
+        return replace(self, optimizer=optimizer,
+                       learning_rate=models.DEFAULT_LEARNING_RATE[optimizer])
+
+    def normalized(self) -> Hyperparameters:
+        """Clamped to the boxes' ranges and rounded to their decimals, as a box would hold them.
+
+        Raises ValueError for an unknown optimizer or a value that is no number.
+        """
+        if self.optimizer not in models.OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose adam or adadelta")
+        learning_rate, noise = float(self.learning_rate), float(self.noise)
+        if not (math.isfinite(learning_rate) and math.isfinite(noise)):
+            raise ValueError("the learning rate and the noise factor must be numbers")
+        return Hyperparameters(
+            _clamp(int(self.epochs), EPOCHS_RANGE),
+            _clamp(int(self.batch_size), BATCH_SIZE_RANGE),
+            self.optimizer,
+            _clamp(round(learning_rate, LEARNING_RATE_DECIMALS), LEARNING_RATE_RANGE),
+            _clamp(round(noise, NOISE_DECIMALS), NOISE_RANGE))
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Which of the dock's controls may be used now, and what Pause says."""
+
+    architecture: bool
+    train: bool
+    weights: bool  # Reset, Load and Save
+    pause: bool
+    stop: bool
+    pause_text: str
+
+
+def controls_for(ready: bool, training_now: bool, busy: bool, paused: bool) -> Controls:
+    """Each button is enabled only when pressing it makes sense.
+
+    Nothing touches the model before the backend is ready or while a model is
+    being built (busy); a run can be paused and stopped, nothing else, and the
+    architecture cannot change under it.
+    """
+    idle = ready and not busy
+    return Controls(architecture=ready and not training_now, train=idle, weights=idle,
+                    pause=training_now, stop=training_now,
+                    pause_text="Resume" if training_now and paused else "Pause")
+
+
+@dataclass(frozen=True)
+class LayerTable:
+    """The layers of a built model and its parameter counts."""
+
+    arch_id: str
+    rows: tuple[models.LayerRow, ...]
+    total: int
+    encoder: int
+    decoder: int
+
+    def cells(self) -> list[tuple[tuple[str, str, str, str], str]]:
+        """Per layer: the four cells' texts (name, type, output, params) and a tooltip."""
+        return [((row.name, row.kind, format_shape(row.output_shape), format_count(row.params)),
+                 f"{row.name} ({row.kind}): output {row.output_shape}, "
+                 f"{format_count(row.params)} parameters")
+                for row in self.rows]
+
+    @property
+    def params_text(self) -> str:
+        return (f"Parameters: {format_count(self.total)} "
+                f"(encoder {format_count(self.encoder)}, decoder {format_count(self.decoder)})")
+
+
+def layer_table_job(_state, model: models.Autoencoder, _dataset) -> LayerTable:
+    """On the model thread: the table of the model there is now."""
+    return LayerTable(model.arch_id, tuple(models.layer_table(model.autoencoder)),
+                      models.count_params(model.autoencoder), models.count_params(model.encoder),
+                      models.count_params(model.decoder))
+
+
+def describe(arch_id: str) -> str:
+    spec = models.spec(arch_id)
+    code = "x".join(str(d) for d in spec.code_shape)
+    return f"{spec.description}\nCode: {code}. Seed tutorial: {spec.seed_loss}."
+
+
+class ModelDock(QObject):
+    """The dock's settings and rules; talks to the session, holds no widget."""
+
+    architecture_shown = Signal(str)  # the architecture the combo should show
+    description_changed = Signal(str)
+    hyperparameters_changed = Signal(object)  # Hyperparameters
+    layer_table_pending = Signal(str)  # no table yet: why
+    layer_table_ready = Signal(object)  # LayerTable of the current model
+    weights_note_changed = Signal(str)
+    hint_changed = Signal(str)  # a line under the buttons; "" hides it
+    controls_changed = Signal(object)  # Controls
+
+    def __init__(self, session: Session, parent: QObject | None = None):
+        super().__init__(parent)
+        self._session = session
+        self._hyperparameters = Hyperparameters.preset(session.arch_id)
+        self._preset_arch = session.arch_id  # whose settings the boxes hold
+        self.continue_training = False  # from the current weights, not fresh ones
+        # (n_train, n_test): tests train on a few digits through the real UI.
+        self.train_limit: tuple[int, int] | None = None
+        self.tensorboard_dir: str | None = None  # set by the window's Model menu
+        self._controls = self.controls
+        session.backend_ready.connect(self._publish_controls)
+        session.model_changed.connect(self._on_model_changed)
+        session.busy_changed.connect(self._publish_controls)
+        session.training_started.connect(self._publish_controls)
+        session.training_ended.connect(self._on_training_ended)
+        session.paused_changed.connect(self._publish_controls)
+        session.weights_info_changed.connect(self._on_weights_info)
+
+    # ------------------------------------------------------------ read
+    @property
+    def arch_id(self) -> str:
+        return self._session.arch_id
+
+    @property
+    def hyperparameters(self) -> Hyperparameters:
+        return self._hyperparameters
+
+    @property
+    def description(self) -> str:
+        return describe(self._session.arch_id)
+
+    @property
+    def controls(self) -> Controls:
+        s = self._session
+        return controls_for(s.is_ready, s.is_training, s.is_busy, s.is_paused)
+
+    @property
+    def weights_text(self) -> str:
+        return self._weights_text(self._session.weights_note)
+
+    def current_config(self) -> training.TrainConfig:
+        """The TrainConfig the Train button starts now."""
+        hp = self._hyperparameters
+        return training.TrainConfig(
+            arch_id=self._session.arch_id, epochs=hp.epochs, batch_size=hp.batch_size,
+            optimizer=hp.optimizer, learning_rate=float(hp.learning_rate),
+            noise=float(hp.noise), tensorboard_dir=self.tensorboard_dir)
+
+    # --------------------------------------------------------- settings
+    def set_continue_training(self, on: bool) -> None:
+        """Train on from the current weights (True) or from fresh ones."""
+        self.continue_training = bool(on)
+
+    def update_hyperparameters(self, **changes: Any) -> None:
+        """Set some of the settings (the boxes' edits); an optimizer alone brings its rate."""
+        hp = self._hyperparameters
+        if "optimizer" in changes and "learning_rate" not in changes:
+            hp = hp.with_optimizer(changes.pop("optimizer"))
+        self._set_hyperparameters(replace(hp, **changes))
+
+    def settings_values(self) -> dict:
+        """What QSettings remembers between starts."""
+        hp = self._hyperparameters
+        return {"arch": self._session.arch_id, "epochs": hp.epochs, "batch_size": hp.batch_size,
+                "optimizer": hp.optimizer, "learning_rate": float(hp.learning_rate),
+                "noise": float(hp.noise)}
+
+    def apply_settings(self, values: dict) -> None:
+        """Put remembered settings back, only when they were made for this architecture
+        (each has its own defaults). Raises ValueError/TypeError for unreadable values."""
+        if values.get("arch") != self._session.arch_id:
+            return
+        hp = self._hyperparameters
+        optimizer = str(values.get("optimizer", "adam"))
+        if optimizer in models.OPTIMIZERS:
+            hp = hp.with_optimizer(optimizer)  # before the rate, which it would reset
+        self._set_hyperparameters(replace(
+            hp, epochs=int(values.get("epochs", hp.epochs)),
+            batch_size=int(values.get("batch_size", hp.batch_size)),
+            learning_rate=float(values.get("learning_rate", hp.learning_rate)),
+            noise=float(values.get("noise", hp.noise))))
+
+    # ------------------------------------------------------------ act
+    def start(self) -> None:
+        """The dock is bound: ask for the layer table, or say why there is none yet."""
+        if self._session.is_ready:
+            self.request_layer_table()
+        else:
+            self.layer_table_pending.emit(LOADING_TEXT)
+
+    def choose_architecture(self, arch_id: str | None) -> None:
+        s = self._session
+        if arch_id is None or arch_id == s.arch_id:
+            return
+        try:
+            s.select_architecture(arch_id)
+        except (ValueError, RuntimeError) as exc:
+            self.architecture_shown.emit(s.arch_id)
+            s.error_raised.emit(str(exc))
+            return
+        # The new settings show at once; the table follows when the model is built.
+        self._preset(arch_id)
+        self.description_changed.emit(describe(arch_id))
+        self.layer_table_pending.emit(f"building the {arch_id} model...")
+
+    def start_training(self) -> None:
+        """Start a run with the dock's settings; errors become messages."""
+        try:
+            config = self.current_config()
+            n_train, n_test = self.train_limit if self.train_limit else (None, None)
+            self._session.train(config, fresh=not self.continue_training,
+                                n_train=n_train, n_test=n_test)
+        except (ValueError, RuntimeError) as exc:
+            self._session.error_raised.emit(str(exc))
+        self._publish_controls()
+
+    def toggle_pause(self) -> None:
+        if self._session.is_paused:
+            self._session.resume_training()
+        else:
+            self._session.pause_training()
+
+    def stop_training(self) -> None:
+        self._session.stop_training()
+        self.hint_changed.emit(STOPPING_HINT)
+
+    def reset_weights(self) -> None:
+        try:
+            self._session.reset_weights()
+        except (ValueError, RuntimeError) as exc:
+            self._session.error_raised.emit(str(exc))
+
+    def load_weights(self, path: str | os.PathLike) -> None:
+        self._session.load_weights(path)
+
+    def weights_target(self, folder: str | os.PathLike) -> Path:
+        """The file Save would write in `folder`."""
+        return store.weights_path(self._session.arch_id, folder)
+
+    def is_shipped(self, target: Path) -> bool:
+        """Whether `target` is one of the pre-trained files the program starts with."""
+        return target.parent.resolve() == self._session.save_folder.resolve()
+
+    def save_weights(self, folder: str | os.PathLike) -> None:
+        self._session.save_weights(folder, on_saved=self._on_saved)
+
+    def request_layer_table(self) -> None:
+        self._session.submit("layer-table", layer_table_job, self.layer_table_arrived)
+
+    def layer_table_arrived(self, table: LayerTable) -> None:
+        if table.arch_id != self._session.arch_id:
+            return  # an answer for a model that has since been replaced
+        self.layer_table_ready.emit(table)
+
+    # ------------------------------------------------------- reactions
+    def _on_model_changed(self, arch_id: str) -> None:
+        self.architecture_shown.emit(arch_id)
+        # A reset rebuilds the same architecture: keep the settings the user made.
+        if arch_id != self._preset_arch:
+            self._preset(arch_id)
+        self.description_changed.emit(describe(arch_id))
+        self.request_layer_table()
+        self._publish_controls()
+
+    def _on_training_ended(self, _result: training.TrainResult) -> None:
+        self.hint_changed.emit("")
+        self._publish_controls()
+
+    def _on_weights_info(self, note: str) -> None:
+        self.weights_note_changed.emit(self._weights_text(note))
+
+    def _on_saved(self, path: Path) -> None:
+        self.hint_changed.emit(f"saved {path}")
+
+    def _weights_text(self, note: str) -> str:
+        return note if not self._session.is_ready else f"{note}\n\n{RETRAIN_HINT}"
+
+    def _preset(self, arch_id: str) -> None:
+        self._set_hyperparameters(self._hyperparameters.with_arch_preset(arch_id))
+        self._preset_arch = arch_id
+
+    def _set_hyperparameters(self, hp: Hyperparameters) -> None:
+        hp = hp.normalized()
+        if hp != self._hyperparameters:
+            self._hyperparameters = hp
+            self.hyperparameters_changed.emit(hp)
+
+    def _publish_controls(self, *_news) -> None:
+        controls = self.controls
+        if controls != self._controls:
+            self._controls = controls
+            self.controls_changed.emit(controls)
