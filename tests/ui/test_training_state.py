@@ -14,6 +14,7 @@ import pytest
 from explorer.core import store, training
 from explorer.features.training import curves
 from explorer.features.training.state import CLICK_TRAIN, LOADING_TEXT, NO_RUN_TITLE, TrainingRuns
+from explorer.services.weights import Current
 
 
 def progress(epoch, batch, loss, elapsed=math.nan, batches=10, rate=500.0, eta=12.0):
@@ -183,7 +184,7 @@ def test_log_scale_leaves_the_y_range_to_the_plot(session, runs):
 # ------------------------------------------- the loaded weights, readiness
 def test_the_loaded_weights_history_shows_until_a_run_starts(session, runs):
     shown, hints = recorded(runs.history_changed), recorded(runs.placeholder_changed)
-    session.metadata = metadata()
+    session.current = Current("simple", metadata(), "loaded")
     session.model_changed.emit("simple")
     history = runs.history
     assert shown == [history] and hints == [""]
@@ -202,7 +203,7 @@ def test_the_loaded_weights_history_shows_until_a_run_starts(session, runs):
 
 
 def test_weights_without_history_leave_the_box_empty(session, runs):
-    session.metadata = metadata(history=())
+    session.current = Current("simple", metadata(history=()), "loaded")
     session.model_changed.emit("simple")
     assert runs.history is None
     assert runs.settings.title == NO_RUN_TITLE
