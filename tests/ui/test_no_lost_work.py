@@ -155,3 +155,17 @@ def test_revert_action_in_the_model_menu(qtbot, tiny, shipped, tmp_path):
         action.trigger()  # the conftest answers Discard
     assert w.session.weights_note.startswith("pre-trained")
     w.close()
+
+
+def test_loading_other_weights_over_an_unsaved_run_asks_first(qtbot, session, shipped):
+    train(qtbot, session)
+    asked = []
+    session.guard.ask = lambda action, lines: asked.append(action) or guard.CANCEL
+    from explorer.features.model.state import ModelDock
+
+    dock = ModelDock(session)
+    dock.load_weights(shipped / "simple.weights.h5")
+    dock.reset_weights()
+    assert asked == ["Load simple.weights.h5", "Reset to fresh weights"]
+    qtbot.wait(200)
+    assert "trained in this session" in session.weights_note  # both were called off

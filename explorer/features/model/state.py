@@ -291,13 +291,18 @@ class ModelDock(QObject):
         self.hint_changed.emit(STOPPING_HINT)
 
     def reset_weights(self) -> None:
+        """Fresh weights; asks first when they would replace an unsaved run."""
+        if not self._session.guard.allow("Reset to fresh weights"):
+            return
         try:
             self._session.reset_weights()
         except (ValueError, RuntimeError) as exc:
             self._session.error_raised.emit(str(exc))
 
     def load_weights(self, path: str | os.PathLike) -> None:
-        self._session.load_weights(path)
+        """Load a weights file; asks first when it would replace an unsaved run."""
+        if self._session.guard.allow(f"Load {Path(path).name}"):
+            self._session.load_weights(path)
 
     def weights_target(self, folder: str | os.PathLike) -> Path:
         """The file Save would write in `folder`."""
