@@ -162,10 +162,12 @@ class MainWindow(QMainWindow, WindowMenus):
         self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
 
     def set_presentation_scale(self, scale: float) -> None:
+        """A chosen scale, or presentation.AUTO to fit the screen."""
         self.presentation.set_scale(scale)
-        self.settings_store.set_presentation_scale(self.presentation.scale)
+        setting = self.presentation.scale_setting
+        self.settings_store.set_presentation_scale(setting)
         for action in self.scale_actions.actions():
-            action.setChecked(abs(action.data() - self.presentation.scale) < 1e-6)
+            action.setChecked(action.data() == setting)
 
     def on_tensorboard_toggled(self, on: bool) -> None:
         if not on:

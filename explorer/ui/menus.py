@@ -22,7 +22,7 @@ class WindowMenus:
     def _build_menus(self) -> None:
         from explorer.ui.dataset_actions import DatasetActions
         from explorer.ui.exporting import Exporter
-        from explorer.ui.presentation import SCALES, PresentationMode
+        from explorer.ui.presentation import AUTO, SCALES, PresentationMode
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -44,9 +44,17 @@ class WindowMenus:
                                         ("Ctrl+Tab", "Ctrl+PgDown"), lambda: self.step_tab(1))
         self.previous_tab_action = self.menu_action(view_menu, "previous_tab_action", "Previous tab",
                                             ("Ctrl+Shift+Tab", "Ctrl+PgUp"), lambda: self.step_tab(-1))
-        view_menu.addAction(self.model_dock.toggleViewAction())
+        self.toggle_dock_action = self.model_dock.toggleViewAction()
+        self.toggle_dock_action.setObjectName("toggle_dock_action")
+        self.toggle_dock_action.setText("&Model panel")
+        self.toggle_dock_action.setShortcut(QKeySequence("F9"))
+        self.toggle_dock_action.setToolTip("Show or hide the model panel (F9); presentation "
+                                           "mode hides it to give the tabs the width")
+        view_menu.addAction(self.toggle_dock_action)
+        self.addAction(self.toggle_dock_action)  # works in full screen too
         view_menu.addSeparator()
-        self.presentation = PresentationMode(self, self.settings_store.presentation_scale())
+        self.presentation = PresentationMode(self, self.settings_store.presentation_scale(),
+                                             docks=(self.model_dock,))
         self.presentation_action = self.menu_action(view_menu, "presentation_action",
                                             "&Presentation mode", ("F11",), None)
         self.presentation_action.setCheckable(True)
@@ -54,12 +62,18 @@ class WindowMenus:
                                          "for a projector (F11)")
         self.presentation_action.toggled.connect(self.presentation.set_active)
         self.presentation.toggled.connect(self.presentation_action.setChecked)
+        # Esc leaves full screen, as everywhere else; it never stops a training run.
+        self.leave_presentation_action = self.menu_action(
+            view_menu, "leave_presentation_action", "&Leave presentation mode", ("Esc",),
+            lambda: self.presentation_action.setChecked(False))
+        self.leave_presentation_action.setEnabled(False)
+        self.presentation.toggled.connect(self.leave_presentation_action.setEnabled)
         scale_menu = view_menu.addMenu("Presentation &scale")
         self.scale_actions = QActionGroup(self)
-        for scale in SCALES:
-            action = scale_menu.addAction(f"{scale:g}×")
+        for scale in (AUTO, *SCALES):
+            action = scale_menu.addAction("Fit the screen" if scale == AUTO else f"{scale:g}×")
             action.setCheckable(True)
-            action.setChecked(abs(scale - self.presentation.scale) < 1e-6)
+            action.setChecked(scale == self.presentation.scale_setting)
             action.setData(scale)
             self.scale_actions.addAction(action)
         self.scale_actions.triggered.connect(lambda a: self.set_presentation_scale(a.data()))

@@ -13,6 +13,7 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QDialog, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from explorer.widgets.digit_grid import array_to_qimage, rgb_to_qimage
+from explorer.widgets.theme import relative_font
 
 
 class _Picture(QWidget):
@@ -60,10 +61,7 @@ class DigitZoom(QDialog):
         self.setModal(False)
         self.title_label = QLabel()
         self.title_label.setObjectName("digit_zoom_title")
-        font = self.title_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.title_label.setFont(font)
+        relative_font(self.title_label, 1.6, bold=True)
         self.title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.digit = _Picture()
         self.digit.setObjectName("digit_zoom_picture")

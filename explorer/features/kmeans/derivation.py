@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QTextBrowser, QWidget
 
 from explorer.widgets.formatting import format_loss, plural
 from explorer.widgets.plot_style import style_axes
+from explorer.widgets.theme import relative_font, text_colour
 
 # The same hues as the J plot's markers, so "this block" and "that dot" match.
 ASSIGN_COLOR = (31, 119, 180)
@@ -165,17 +166,14 @@ class StepReadout(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.objective_label = self._label("kmeans_objective", "J = –")
-        font = self.objective_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.35)
-        font.setBold(True)
-        self.objective_label.setFont(font)
+        relative_font(self.objective_label, 1.35, bold=True)
         self.objective_label.setWordWrap(False)
         self.objective_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.converged_label = self._label("kmeans_converged_label")
         self.iteration_label = self._label("kmeans_iteration_label")
         self.changed_label = self._label("kmeans_changed_label")
         self.empty_label = self._label("kmeans_empty_label")
-        self.empty_label.setStyleSheet("color: #a5460a;")
+        text_colour(self.empty_label, "#a5460a")
         self.message_label = self._label("kmeans_message_label")
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -195,7 +193,7 @@ class StepReadout(QWidget):
     def say(self, text: str, problem: bool = False) -> None:
         """A line under the numbers: a hint (blue) or a problem to fix (red)."""
         self.message_label.setText(text)
-        self.message_label.setStyleSheet("color: #a01010;" if problem else "color: #1f4e8c;")
+        text_colour(self.message_label, "#a01010" if problem else "#1f4e8c")
 
     def show_state(self, st: Any) -> None:
         """Describe a KMeansStepper (None: nothing to step yet)."""
@@ -219,8 +217,8 @@ class StepReadout(QWidget):
         self.changed_label.setText(changed)
         done = st.converged
         self.converged_label.setText("converged ✓" if done else "not converged")
-        self.converged_label.setStyleSheet("color: #1a7f1a; font-weight: bold;" if done
-                                           else "color: #666;")
+        text_colour(self.converged_label, "#1a7f1a" if done else "#666666")
+        relative_font(self.converged_label, 1.0, bold=done)
         empty = st.empty_clusters
         if not empty:
             text = ""

@@ -24,6 +24,7 @@ from explorer.features.kmeans.plot import MAX_K, ConfusionView, KMeansPlot
 from explorer.features.kmeans.points_feed import DEFAULT_POINTS, SOURCES, PointsFeed
 from explorer.services.features import DemoAction, ExportablePlot, FeatureView, FileExport
 from explorer.services.session import Session
+from explorer.widgets.theme import text_colour
 
 SPACES = ("2-D projection", "full latent space")
 _UNDRAWN = object()  # the scatter shows nothing of the current points yet
@@ -60,7 +61,7 @@ class KMeansPanel(QWidget, FeatureView):
         self.empty_label, self.message_label = r.empty_label, r.message_label
         self.purity_label = self.confusion.purity_label
         self.status_label = named(QLabel(), "kmeans_status_label", "")
-        self.status_label.setStyleSheet("color: #555;")
+        text_colour(self.status_label, "#555555")
 
         self.k_spin = spin("kmeans_k_spin", 1, MAX_K, DEFAULT_K, "Number of clusters K")
         self.seed_spin = spin("kmeans_seed_spin", 0, 9999, 0, "Seed of the random start")

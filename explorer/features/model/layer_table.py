@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.features.model.state import LayerTable
+from explorer.widgets.theme import relative_font
 
 MIN_ROWS, MAX_ROWS = 3, 10  # the height it takes, in rows; more rows scroll
 
@@ -27,9 +28,7 @@ class LayerTableWidget(QTableWidget):
         self.horizontalHeaderItem(2).setToolTip("Output shape of one image "
                                                 "(Keras adds the batch dimension)")
         self.verticalHeader().setVisible(False)
-        font = self.font()
-        font.setPointSizeF(font.pointSizeF() * 0.92)
-        self.setFont(font)
+        relative_font(self, 0.92)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -63,6 +62,12 @@ class LayerTableWidget(QTableWidget):
         """No model to describe yet: empty and greyed."""
         self.setRowCount(0)
         self.setEnabled(False)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # presentation mode: rows grow with the text
+            self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 5)
+            self.fit_height(self.rowCount())
 
     def fit_height(self, n_rows: int) -> None:
         """As tall as its rows, up to ten: the simple model's three rows

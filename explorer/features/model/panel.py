@@ -108,7 +108,8 @@ class ModelPanel(QWidget, FeatureView):
         return [
             DemoAction("train_action", "&Train", ("Ctrl+T",), self.train_button, "Model"),
             DemoAction("pause_action", "&Pause / resume", ("Ctrl+P",), self.pause_button, "Model"),
-            DemoAction("stop_action", "&Stop", ("Esc", "Ctrl+."), self.stop_button, "Model"),
+            # Not Esc: Esc leaves full screen (and closes pop-ups), as everywhere else.
+            DemoAction("stop_action", "&Stop", ("Ctrl+.",), self.stop_button, "Model"),
         ]
 
     def persisted_settings(self) -> list[PersistedSetting]:
@@ -211,7 +212,8 @@ class ModelPanel(QWidget, FeatureView):
 
         self.train_button = button("train_button", "Train", "Train", "Ctrl+T")
         self.pause_button = button("pause_button", "Pause", "Pause or resume the run", "Ctrl+P")
-        self.stop_button = button("stop_button", "Stop", "Stop the run after this batch", "Esc")
+        self.stop_button = button("stop_button", "Stop", "Stop the run after this batch",
+                                  "Ctrl+.")
         self.reset_button = button("reset_button", "Reset weights",
                                    "Fresh, untrained weights for this architecture")
         self.load_button = button("load_button", "Load weights…",

@@ -33,6 +33,7 @@ from explorer.features.training.state import (
 from explorer.services.features import ExportablePlot, FeatureView
 from explorer.services.session import Session
 from explorer.widgets.plot_style import style_axes
+from explorer.widgets.theme import relative_font
 
 PROGRESS_STEPS = 1000
 
@@ -144,10 +145,7 @@ class TrainingPanel(QWidget, FeatureView):
         self.status_label = QLabel()
         self.status_label.setObjectName("training_status_label")
         self.status_label.setWordWrap(True)
-        font = self.status_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        font.setBold(True)
-        self.status_label.setFont(font)
+        relative_font(self.status_label, 1.15, bold=True)
 
         self.training_progress = QProgressBar()
         self.training_progress.setObjectName("training_progress")
