@@ -43,7 +43,7 @@ from explorer.core.sweep_trial import DataRef, TrialResult, TrialSpec, run_trial
 
 __all__ = ["ClusterSpec", "DataRef", "SweepError", "SweepFileError", "SweepListener",
            "SweepOutcome", "SweepResults", "TrialRecord", "TrialSpec", "load_sweep", "plan",
-           "run_sweep"]
+           "open_cluster", "run_sweep"]
 
 # A trial that raised is tried this many more times, on any worker.
 RETRIES = 2
@@ -151,13 +151,16 @@ def local_worker_count(n_trials: int) -> int:
 def run_sweep(trials: Sequence[TrialSpec], out_dir: str | os.PathLike,
               data: DataRef | None = None, cluster: ClusterSpec | None = None,
               state: tasks.TaskState | None = None,
-              listener: SweepListener | None = None) -> SweepOutcome:
+              listener: SweepListener | None = None, client=None) -> SweepOutcome:
     """Run the trials not yet finished in out_dir, writing each as it completes.
 
     Progress (trials done of those to run) and cancellation go through
     `state`; a cancelled sweep returns with the finished trials written and
     the rest listed as cancelled. Raises SweepError (one line, what to do)
     when the folder, the settings or the cluster make the sweep impossible.
+    `client` (a `distributed.Client`, say from `open_cluster`) runs the
+    trials on its cluster, kept open afterwards; without it `cluster` says
+    where, and the cluster is connected or started for this sweep only.
     """
     state = tasks.ensure(state)
     listener = listener or SweepListener()
@@ -187,7 +190,7 @@ def run_sweep(trials: Sequence[TrialSpec], out_dir: str | os.PathLike,
         raise SweepError(f"{data.path}: no such file or folder; give --data a Keras-format "
                          f"mnist.npz or a folder of MNIST IDX files")
     state.set_progress(0.0, "starting the workers")
-    with _connect(cluster, len(pending)) as (client, where):
+    with _given_or_opened(client, cluster, len(pending)) as (client, where):
         workers = tuple(client.scheduler_info()["workers"])
         listener.on_start(where, workers, len(pending), len(skipped))
         finished, failed, cancelled = _run(client, pending, data, out, done, state, listener)
@@ -242,9 +245,29 @@ def _difference(record: TrialRecord, trial: TrialSpec, data: DataRef) -> str:
 
 
 @contextlib.contextmanager
-def _connect(cluster: ClusterSpec, n_pending: int) -> Iterator[tuple[object, str]]:
-    """A Dask client on the given scheduler, or on a local cluster made (and closed) here."""
+def _given_or_opened(client, cluster: ClusterSpec, n_pending: int):
+    if client is not None:
+        n = len(client.scheduler_info()["workers"])
+        yield client, f"the cluster at {client.scheduler.address} ({n} worker{'s' * (n != 1)})"
+        return
+    with open_cluster(cluster, n_pending) as opened:
+        yield opened
+
+
+@contextlib.contextmanager
+def open_cluster(cluster: ClusterSpec | None = None,
+                 n_trials: int | None = None) -> Iterator[tuple[object, str]]:
+    """(client, description) for the cluster `cluster` names, closed on leaving.
+
+    A local cluster (no `scheduler`) is started here with `workers`
+    processes (None: one per core, no more than `n_trials` or memory
+    allows), one thread each; or a client connects to `scheduler` within
+    `connect_timeout_s`, raising SweepError if it cannot. Keeping one open
+    across sweeps saves the workers' start-up (TensorFlow's import in each).
+    """
     from distributed import Client, LocalCluster
+
+    cluster = cluster or ClusterSpec()
 
     if cluster.scheduler:
         client = _client_for(cluster.scheduler, cluster.connect_timeout_s)
@@ -255,7 +278,7 @@ def _connect(cluster: ClusterSpec, n_pending: int) -> Iterator[tuple[object, str
         finally:
             client.close(timeout=cluster.connect_timeout_s)
         return
-    n = cluster.workers or local_worker_count(n_pending)
+    n = cluster.workers or local_worker_count(n_trials or 1_000_000)
     local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                          dashboard_address=None, memory_limit=0, silence_logs=logging.ERROR,
                          preload=["explorer.core.sweep_trial"])
