@@ -206,6 +206,28 @@ def test_ctrl_c_keeps_finished_trials_and_the_same_command_finishes_the_rest(das
     assert len(sweep.load_sweep(out).trials) == len(sizes)
 
 
+def test_a_trial_that_fails_on_every_worker_is_reported_not_raised(dask_cluster, tmp_path):
+    """The workers cannot read the data (a path only this test pretends exists):
+    each trial fails after its retries, says why, and nothing is written for it."""
+    address, client = dask_cluster
+    _two_workers(client)
+    failures = []
+
+    class Listener(sweep.SweepListener):
+        def on_failure(self, spec, message):
+            failures.append((spec.key, message))
+
+    missing = tmp_path / "only-on-my-laptop" / "mnist.npz"
+    outcome = sweep.run_sweep(_plan((2, 8)), tmp_path / "out", sweep.DataRef(str(missing)),
+                              sweep.ClusterSpec(scheduler=address), listener=Listener())
+    assert outcome.status == "failed" and outcome.finished == ()
+    assert sorted(key for key, _ in failures) == ["simple-2-adam-r1", "simple-8-adam-r1"]
+    for _, message in failures:
+        assert message.startswith("DatasetError: ") and "mnist.npz" in message
+        assert len(message.splitlines()) == 1
+    assert not list((tmp_path / "out").glob("trials/*/trial.json"))
+
+
 def test_an_unreachable_scheduler_fails_fast_with_a_one_line_message(tmp_path):
     with socket.socket() as s:  # a free port on this machine, so nothing listens there
         s.bind(("127.0.0.1", 0))

@@ -121,3 +121,25 @@ def test_plan_covers_every_combination_with_the_seeds_settings():
         sweep.plan("simple", [0])
     with pytest.raises(ValueError, match="unknown optimizer"):
         sweep.plan("simple", [2], ["sgd"])
+
+
+def test_a_missing_data_file_is_refused_before_any_worker_starts(tmp_path):
+    missing = tmp_path / "nope.npz"
+    with pytest.raises(sweep.SweepError, match="nope.npz: no such file") as err:
+        sweep.run_sweep(sweep.plan("simple", [2], epochs=1), tmp_path / "out", DataRef(missing))
+    assert len(str(err.value).splitlines()) == 1
+
+
+def test_reading_a_sweep_needs_neither_dask_nor_tensorflow_nor_qt():
+    """The window opens a sweep folder before TensorFlow is imported; Dask only runs one."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys\nfrom explorer.core import sweep, sweep_files, variants\n"
+            "print(' '.join(sys.modules))")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, timeout=120, check=True)
+    loaded = set(out.stdout.split())
+    assert not loaded & {"tensorflow", "keras", "distributed", "dask", "PySide6"}
