@@ -1,12 +1,15 @@
 """The five autoencoders of the seed tutorial, layer for layer.
 
 `ARCHITECTURES` describes each one without touching Keras (the UI lists them
-before TensorFlow is imported); `build(arch_id)` makes the Keras models.
+before TensorFlow is imported); `build(arch_id)` makes the Keras models, and
+`build(arch_id, code_size)` a variant with a wider or narrower code
+(`explorer.core.variants`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import logging
 import os
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from explorer.core.variants import Variant, variant
 
 ARCH_IDS = ("simple", "sparse", "deep", "conv", "denoise")
 OPTIMIZERS = ("adam", "adadelta")
@@ -87,6 +92,12 @@ class Autoencoder(NamedTuple):
     decoder: Any
     arch_id: str
     viewer: Any
+    code_size: int | None = None  # None: the seed's
+
+    @property
+    def variant(self) -> Variant:
+        """The architecture and code size; `.name` is the weights' file stem."""
+        return variant(self.arch_id, self.code_size)
 
 
 def spec(arch_id: str) -> ArchSpec:
@@ -96,6 +107,27 @@ def spec(arch_id: str) -> ArchSpec:
         raise ValueError(
             f"unknown architecture {arch_id!r}; choose one of {', '.join(ARCH_IDS)}"
         ) from None
+
+
+def variant_spec(arch_id: str, code_size: int | None = None) -> ArchSpec:
+    """`spec(arch_id)` for a code-size variant: its own title and code shape.
+
+    The seed's size gives the seed's spec itself. The training settings
+    (epochs, batch size, noise) stay the architecture's.
+    """
+    base = spec(arch_id)
+    v = variant(arch_id, code_size)
+    if v.is_seed:
+        return base
+    shape = "x".join(str(d) for d in v.code_shape)
+    short = {"deep": f"128-64-{v.code_size}"}.get(
+        arch_id, f"{shape} code" if v.is_convolutional else f"{v.code_size}-d code")
+    title = base.title.split(" (")[0] + f" ({short})"
+    return dataclasses.replace(
+        base, id=v.name, title=title, code_shape=v.code_shape,
+        description=(f"The {arch_id} model with a code of {v.size_text} instead of "
+                     f"the seed's {spec(arch_id).code_shape[-1]}: {v.code_numbers:,} numbers "
+                     f"per digit, a compression factor of {v.compression_factor:.3g}."))
 
 
 # Set by `main.py --verbose` to let TensorFlow's start-up log through.
@@ -205,8 +237,14 @@ def to_images(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=np.float32).reshape(len(x), 28, 28)
 
 
-def build(arch_id: str) -> Autoencoder:
-    """Build the seed's autoencoder, encoder and decoder for `arch_id`."""
+def build(arch_id: str, code_size: int | None = None) -> Autoencoder:
+    """Build the seed's autoencoder, encoder and decoder for `arch_id`.
+
+    `code_size` (None: the seed's) sets the code's units for the dense
+    models and the code layer's filters for `conv` and `denoise`; every
+    other layer stays the seed's, so the seed's size builds exactly the
+    seed's model (and the shipped weights load into it).
+    """
     builder = {
         "simple": _build_simple,
         "sparse": _build_sparse,
@@ -214,16 +252,18 @@ def build(arch_id: str) -> Autoencoder:
         "conv": _build_conv,
         "denoise": _build_denoise,
     }[spec(arch_id).id]
+    size = variant(arch_id, code_size).code_size
     keras = import_keras()
-    autoencoder, encoder, decoder = builder(keras)
+    autoencoder, encoder, decoder = builder(keras, size)
     viewer = keras.Model(autoencoder.inputs, [encoder.outputs[0], autoencoder.outputs[0]],
                          name="viewer")
-    return Autoencoder(autoencoder, encoder, decoder, arch_id, viewer)
+    return Autoencoder(autoencoder, encoder, decoder, arch_id, viewer, size)
 
 
 def reinitialize(model: Autoencoder) -> None:
     """Fresh random weights, drawn as a newly built model's are, in place."""
-    model.autoencoder.set_weights(build(model.arch_id).autoencoder.get_weights())
+    fresh = build(model.arch_id, model.code_size)
+    model.autoencoder.set_weights(fresh.autoencoder.get_weights())
 
 
 def _decoder_from(keras, autoencoder, code_shape, first_decoder_layer: int):
@@ -235,39 +275,39 @@ def _decoder_from(keras, autoencoder, code_shape, first_decoder_layer: int):
     return keras.Model(code, x, name="decoder")
 
 
-def _build_simple(keras, regularizer=None):
+def _build_simple(keras, units: int, regularizer=None):
     from keras import layers
 
     inputs = keras.Input(shape=(784,), name="image")
-    encoded = layers.Dense(32, activation="relu", activity_regularizer=regularizer,
+    encoded = layers.Dense(units, activation="relu", activity_regularizer=regularizer,
                            name="code")(inputs)
     decoded = layers.Dense(784, activation="sigmoid", name="reconstruction")(encoded)
     autoencoder = keras.Model(inputs, decoded, name="autoencoder")
     encoder = keras.Model(inputs, encoded, name="encoder")
-    return autoencoder, encoder, _decoder_from(keras, autoencoder, (32,), 2)
+    return autoencoder, encoder, _decoder_from(keras, autoencoder, (units,), 2)
 
 
-def _build_sparse(keras):
+def _build_sparse(keras, units: int):
     # 10e-5 as the seed writes it (that is 1e-4).
-    return _build_simple(keras, regularizer=keras.regularizers.l1(10e-5))
+    return _build_simple(keras, units, regularizer=keras.regularizers.l1(10e-5))
 
 
-def _build_deep(keras):
+def _build_deep(keras, units: int):
     from keras import layers
 
     inputs = keras.Input(shape=(784,), name="image")
     x = layers.Dense(128, activation="relu", name="enc_128")(inputs)
     x = layers.Dense(64, activation="relu", name="enc_64")(x)
-    encoded = layers.Dense(32, activation="relu", name="code")(x)
+    encoded = layers.Dense(units, activation="relu", name="code")(x)
     x = layers.Dense(64, activation="relu", name="dec_64")(encoded)
     x = layers.Dense(128, activation="relu", name="dec_128")(x)
     decoded = layers.Dense(784, activation="sigmoid", name="reconstruction")(x)
     autoencoder = keras.Model(inputs, decoded, name="autoencoder")
     encoder = keras.Model(inputs, encoded, name="encoder")
-    return autoencoder, encoder, _decoder_from(keras, autoencoder, (32,), 4)
+    return autoencoder, encoder, _decoder_from(keras, autoencoder, (units,), 4)
 
 
-def _build_conv(keras):
+def _build_conv(keras, filters: int):
     from keras import layers
 
     inputs = keras.Input(shape=(28, 28, 1), name="image")
@@ -275,9 +315,9 @@ def _build_conv(keras):
     x = layers.MaxPooling2D((2, 2), padding="same")(x)
     x = layers.Conv2D(8, (3, 3), activation="relu", padding="same")(x)
     x = layers.MaxPooling2D((2, 2), padding="same")(x)
-    x = layers.Conv2D(8, (3, 3), activation="relu", padding="same")(x)
+    # The code's filters: 8 in the seed, so (4, 4, 8), 128 numbers.
+    x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same")(x)
     encoded = layers.MaxPooling2D((2, 2), padding="same", name="code")(x)
-    # (4, 4, 8): 128 numbers
     x = layers.Conv2D(8, (3, 3), activation="relu", padding="same")(encoded)
     x = layers.UpSampling2D((2, 2))(x)
     x = layers.Conv2D(8, (3, 3), activation="relu", padding="same")(x)
@@ -289,18 +329,18 @@ def _build_conv(keras):
                             name="reconstruction")(x)
     autoencoder = keras.Model(inputs, decoded, name="autoencoder")
     encoder = keras.Model(inputs, encoded, name="encoder")
-    return autoencoder, encoder, _decoder_from(keras, autoencoder, (4, 4, 8), 7)
+    return autoencoder, encoder, _decoder_from(keras, autoencoder, (4, 4, filters), 7)
 
 
-def _build_denoise(keras):
+def _build_denoise(keras, filters: int):
     from keras import layers
 
     inputs = keras.Input(shape=(28, 28, 1), name="image")
     x = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(inputs)
     x = layers.MaxPooling2D((2, 2), padding="same")(x)
-    x = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(x)
+    # The code's filters: 32 in the seed, so (7, 7, 32).
+    x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same")(x)
     encoded = layers.MaxPooling2D((2, 2), padding="same", name="code")(x)
-    # (7, 7, 32)
     x = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(encoded)
     x = layers.UpSampling2D((2, 2))(x)
     x = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(x)
@@ -309,7 +349,7 @@ def _build_denoise(keras):
                             name="reconstruction")(x)
     autoencoder = keras.Model(inputs, decoded, name="autoencoder")
     encoder = keras.Model(inputs, encoded, name="encoder")
-    return autoencoder, encoder, _decoder_from(keras, autoencoder, (7, 7, 32), 5)
+    return autoencoder, encoder, _decoder_from(keras, autoencoder, (7, 7, filters), 5)
 
 
 def make_optimizer(name: str, learning_rate: float | None = None):

@@ -1,7 +1,9 @@
 """Save and load weights with their metadata, atomically.
 
-A weights file is Keras' `save_weights` HDF5 (`<arch>.weights.h5`), with a
-JSON file beside it (`<arch>.json`) saying what made it. Every write goes to a
+A weights file is Keras' `save_weights` HDF5 (`<name>.weights.h5`), with a
+JSON file beside it (`<name>.json`) saying what made it. The name is the
+model's variant name (`explorer.core.variants`): the bare architecture id for
+the seed's code size ("simple"), else with the size ("simple-8"). Every write goes to a
 temporary file in the same folder and is then moved over the old one with
 `os.replace`, so a crash or a kill mid-save leaves the previous file intact.
 
@@ -23,7 +25,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from explorer.core import models, package_data, userdata
+from explorer.core import models, package_data, userdata, variants
 from explorer.core.atomic_files import atomic_write, keras_writer, write_temp
 
 # The shipped weights: explorer/_trained when installed, trained/ in a checkout.
@@ -52,11 +54,20 @@ class Metadata:
     data_source: str
     date: str
     history: tuple = ()  # per-epoch (train_loss, val_loss)
+    # Units (dense) or filters (conv) of the code; None, as in files written
+    # before variants existed, is the seed's size.
+    code_size: int | None = None
+
+    @property
+    def variant(self) -> variants.Variant:
+        return variants.variant(self.arch_id, self.code_size)
 
     def summary(self) -> str:
         """One line for the UI: what these weights are."""
         parts = [f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}",
                  f"{self.optimizer} (lr {self.learning_rate:g})"]
+        if not self.variant.is_seed:
+            parts.insert(0, f"code of {self.variant.size_text}")
         if self.noise:
             parts.append(f"noise {self.noise:g}")
         if self.train_loss is not None:
@@ -71,14 +82,15 @@ def _folder(folder: str | os.PathLike | None) -> Path:
     return Path(folder) if folder else userdata.weights_dir(create=False)
 
 
-def weights_path(arch_id: str, folder: str | os.PathLike | None = None) -> Path:
-    """`<arch>.weights.h5` in `folder`; by default in the user's weights folder."""
-    return _folder(folder) / f"{arch_id}.weights.h5"
+def weights_path(name: str, folder: str | os.PathLike | None = None) -> Path:
+    """`<name>.weights.h5` in `folder` (name: an architecture id, or a variant's
+    name such as "simple-8"); by default in the user's weights folder."""
+    return _folder(folder) / f"{name}.weights.h5"
 
 
-def metadata_path(arch_id: str, folder: str | os.PathLike | None = None) -> Path:
-    """`<arch>.json` in `folder`; by default in the user's weights folder."""
-    return _folder(folder) / f"{arch_id}.json"
+def metadata_path(name: str, folder: str | os.PathLike | None = None) -> Path:
+    """`<name>.json` in `folder`; by default in the user's weights folder."""
+    return _folder(folder) / f"{name}.json"
 
 
 def shipped_weights(arch_id: str) -> Path:
@@ -122,6 +134,7 @@ def make_metadata(model: models.Autoencoder, result, config, data_source: str) -
         data_source=data_source,
         date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         history=history,
+        code_size=model.variant.code_size,
     )
 
 
@@ -134,16 +147,33 @@ def _refuse_package_folder(target: Path) -> None:
 
 def save(model: models.Autoencoder, metadata: Metadata,
          folder: str | os.PathLike | None = None) -> Path:
-    """Write `<arch>.weights.h5` and `<arch>.json` into `folder`, atomically.
+    """Write `<name>.weights.h5` and `<name>.json` into `folder`, atomically (name:
+    the model's variant name, "simple" or "simple-8").
 
     By default into the user's weights folder, where `find_weights` then
     prefers them to the shipped ones.
     """
+    write_weights = keras_writer(model.autoencoder.save_weights, ".weights.h5")
+    return _save_pair(model.variant.name, write_weights, metadata, folder)
+
+
+def save_weights_bytes(data: bytes, metadata: Metadata,
+                       folder: str | os.PathLike | None = None) -> Path:
+    """As `save`, for weights that arrive as the bytes of a `.weights.h5` file.
+
+    A sweep's trials train on other processes or machines and send their
+    weights back this way; the file is written as `save` writes it.
+    """
+    return _save_pair(metadata.variant.name, lambda tmp: tmp.write_bytes(data), metadata,
+                      folder)
+
+
+def _save_pair(name: str, write_weights, metadata: Metadata,
+               folder: str | os.PathLike | None) -> Path:
     folder = _folder(folder)
-    target = weights_path(model.arch_id, folder)
+    target = weights_path(name, folder)
     _refuse_package_folder(target)
     try:
-        write_weights = keras_writer(model.autoencoder.save_weights, ".weights.h5")
         text = json.dumps(asdict(metadata), indent=2)
         # Both files are complete on disk before either replaces its old self,
         # so a kill mid-save leaves the old pair or the new pair: never new
@@ -151,11 +181,11 @@ def save(model: models.Autoencoder, metadata: Metadata,
         # the two renames).
         weights_tmp = write_temp(target, write_weights)
         try:
-            meta_tmp = write_temp(metadata_path(model.arch_id, folder),
+            meta_tmp = write_temp(metadata_path(name, folder),
                                    lambda tmp: tmp.write_text(text, encoding="utf-8"))
             try:
                 os.replace(weights_tmp, target)
-                os.replace(meta_tmp, metadata_path(model.arch_id, folder))
+                os.replace(meta_tmp, metadata_path(name, folder))
             finally:
                 meta_tmp.unlink(missing_ok=True)
         finally:
@@ -166,19 +196,36 @@ def save(model: models.Autoencoder, metadata: Metadata,
     return target
 
 
-def _reading_folder(arch_id: str, folder: str | os.PathLike | None) -> str | os.PathLike | None:
-    """Where a load with no folder reads: beside the weights the program starts with."""
-    if folder is None:
-        found = find_weights(arch_id)
+def _reading_folder(name: str, folder: str | os.PathLike | None) -> str | os.PathLike | None:
+    """Where a load with no folder reads: beside the weights the program starts
+    with (for the five architectures; a variant's weights are the user's own)."""
+    if folder is None and name in models.ARCH_IDS:
+        found = find_weights(name)
         if found is not None:
             return found[0].parent
     return folder
 
 
-def load_metadata(arch_id: str, folder: str | os.PathLike | None = None) -> Metadata:
-    """The metadata of `arch_id`'s weights in `folder`; by default of the weights
-    the program starts with (the user's own, else the shipped ones)."""
-    path = metadata_path(arch_id, _reading_folder(arch_id, folder))
+def write_bytes_atomically(target: str | os.PathLike, data: bytes) -> Path:
+    """Write a whole file in one step: a reader sees the old file or the new one."""
+    target = Path(target)
+    try:
+        atomic_write(target, lambda tmp: tmp.write_bytes(data))
+    except OSError as exc:
+        raise StoreError(f"cannot write {target}: {exc.strerror or exc}. "
+                         f"Choose a folder you can write to.") from exc
+    return target
+
+
+def write_text_atomically(target: str | os.PathLike, text: str) -> Path:
+    return write_bytes_atomically(target, text.encode("utf-8"))
+
+
+def load_metadata(name: str, folder: str | os.PathLike | None = None) -> Metadata:
+    """The metadata `<name>.json` in `folder` (name: "simple", or a variant's,
+    "simple-8"); by default of the weights the program starts with (the
+    user's own, else the shipped ones)."""
+    path = metadata_path(name, _reading_folder(name, folder))
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -190,8 +237,13 @@ def load_metadata(arch_id: str, folder: str | os.PathLike | None = None) -> Meta
     missing = [k for k in REQUIRED_METADATA if k not in raw]
     if missing:
         raise StoreError(f"{path}: missing field(s) {', '.join(missing)}")
-    if raw["arch_id"] != arch_id:
-        raise StoreError(f"{path}: metadata is for {raw['arch_id']!r}, not {arch_id!r}")
+    try:
+        expected = variants.parse(name)
+        stored = variants.variant(str(raw["arch_id"]), raw.get("code_size"))
+    except (ValueError, TypeError) as exc:
+        raise StoreError(f"{path}: {exc}") from None
+    if stored != expected:
+        raise StoreError(f"{path}: metadata is for {stored.name!r}, not {name!r}")
     # A hand-edited file must fail here, as a StoreError the session turns
     # into a note, not later as a ValueError in a summary or a plot.
     def value(key: str, cast, default=None, want: str = "a number"):
@@ -215,7 +267,7 @@ def load_metadata(arch_id: str, folder: str | os.PathLike | None = None) -> Meta
     if not isinstance(history, (list, tuple)):
         raise StoreError(f"{path}: field 'history' should be a list, got {history!r}")
     return Metadata(
-        arch_id=arch_id,
+        arch_id=stored.arch_id,
         keras_version=str(raw["keras_version"]),
         optimizer=str(raw["optimizer"]),
         learning_rate=value("learning_rate", float, 0.0),
@@ -226,7 +278,8 @@ def load_metadata(arch_id: str, folder: str | os.PathLike | None = None) -> Meta
         val_loss=value("val_loss", float),
         data_source=str(raw.get("data_source") or "unknown data"),
         date=str(raw.get("date") or ""),
-        history=tuple(history_pair(h) for h in history))
+        history=tuple(history_pair(h) for h in history),
+        code_size=stored.code_size)
 
 
 def _loss(v, path: Path) -> float:
@@ -254,23 +307,25 @@ def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> None:
         model.autoencoder.set_weights(before)
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StoreError(
-            f"{path}: cannot load these weights into the {model.arch_id!r} model "
+            f"{path}: cannot load these weights into the {model.variant.name!r} model "
             f"(a file for another architecture, or a damaged file): {reason}") from None
 
 
 def load(model: models.Autoencoder, folder: str | os.PathLike | None = None) -> Metadata:
-    """Load `<arch>.weights.h5` and its metadata from `folder` into `model`.
+    """Load `<name>.weights.h5` and its metadata from `folder` into `model` (name:
+    the model's variant name).
 
     With no folder: from where `find_weights` points (the user's own weights,
     else the shipped ones).
     """
-    if folder is None and find_weights(model.arch_id) is None:
-        raise StoreError(f"no weights for {model.arch_id!r}: neither your own "
-                         f"({user_weights(model.arch_id)}) nor shipped ones "
-                         f"({shipped_weights(model.arch_id)})")
-    folder = _reading_folder(model.arch_id, folder)
-    meta = load_metadata(model.arch_id, folder)
-    load_weights(model, weights_path(model.arch_id, folder))
+    name = model.variant.name
+    if folder is None and name in models.ARCH_IDS and find_weights(name) is None:
+        raise StoreError(f"no weights for {name!r}: neither your own "
+                         f"({user_weights(name)}) nor shipped ones "
+                         f"({shipped_weights(name)})")
+    folder = _reading_folder(name, folder)
+    meta = load_metadata(name, folder)
+    load_weights(model, weights_path(name, folder))
     return meta
 
 

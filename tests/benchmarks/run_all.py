@@ -33,6 +33,7 @@ BENCHMARKS = [
     ("kmeans_redraw", "bench_kmeans_redraw", "redraw 10,000 points + Voronoi"),
     ("slider", "bench_slider", "noise slider to repaint, conv"),
     ("memory", "bench_memory", "peak RSS, 70,000 digits + 1 epoch"),
+    ("sweep", "bench_sweep", "2 one-thread workers / one process; engine overhead per trial"),
 ]
 
 
@@ -55,6 +56,12 @@ def _figure(name: str, r: dict) -> str:
         return f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms"
     if name == "memory":
         return f"{r['peak_mb']:,} MB ({r['digits']:,} digits)"
+    if name == "sweep":
+        pairs = ", ".join(f"{v:.2f}" for v in r["pair_ratios"])
+        return (f"{r['trials']} trials, one process / 2 one-thread workers: {r['ratio']:.2f} "
+                f"(median of paired runs {pairs}; medians {r['sequential_s']:.1f} s / "
+                f"{r['sweep_s']:.1f} s; start-up included {r['cold_ratio']:.2f}); engine "
+                f"overhead {r['overhead_per_trial_s']:.2f} s per trial")
     return json.dumps(r)
 
 
