@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtWidgets import QAbstractButton
+from PySide6.QtWidgets import QAbstractButton, QWidget
 
 
 @dataclass(frozen=True)
@@ -25,18 +25,23 @@ class ExportablePlot:
 
 @dataclass(frozen=True)
 class DemoAction:
-    """A menu entry with keys that presses one of the feature's buttons.
+    """A menu entry with keys for a live demo: it presses one of the feature's
+    buttons, or (with `trigger`) does something a button does not, such as
+    choosing an architecture or moving the noise slider a step.
 
     The key lives on the action (a key bound twice is ambiguous and Qt then
-    fires neither), and the action is enabled exactly when the button is.
+    fires neither), and the action is enabled exactly when `button` (or
+    `follows`, for a trigger) is.
     """
 
     name: str  # the QAction's objectName
     text: str  # menu text, with & for the mnemonic
     shortcuts: tuple[str, ...]
-    button: QAbstractButton
+    button: QAbstractButton | None
     menu: str  # the menu it belongs in: "Model", "K-means", ...
     show_first: bool = False  # bring the feature's tab to the front before pressing
+    trigger: Callable[[], None] | None = None  # instead of clicking a button
+    follows: QWidget | None = None  # whose enabled state a trigger's action takes
 
 
 @dataclass(frozen=True)

@@ -9,50 +9,56 @@ when its button is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QWidget
+from PySide6.QtWidgets import QWidget
 
 from explorer.services.features import DemoAction
 
 
 def bind_demo_action(window: QWidget, demo: DemoAction,
                      before: Callable[[], None] | None = None) -> QAction:
-    """A QAction on `window` that clicks `demo.button`; `before` runs first."""
+    """A QAction on `window` that clicks `demo.button` (or calls `demo.trigger`);
+    `before` runs first."""
     button = demo.button
+    follows = button if button is not None else demo.follows
     action = QAction(demo.text, window)
     action.setObjectName(demo.name)
     action.setShortcuts([QKeySequence(s) for s in demo.shortcuts])
-    button.setShortcut(QKeySequence())
     shown = " or ".join(demo.shortcuts)
-    tip = button.toolTip().split(" (")[0] if button.toolTip() else demo.text.replace("&", "")
-    button.setToolTip(f"{tip} ({shown})")
+    text = demo.text.replace("&", "")
+    if button is not None:
+        button.setShortcut(QKeySequence())
+        tip = button.toolTip().split(" (")[0] if button.toolTip() else text
+        button.setToolTip(f"{tip} ({shown})")
+    else:
+        tip = text
     action.setToolTip(f"{tip} ({shown})")
-    action.setEnabled(button.isEnabled())
+    if follows is not None:
+        action.setEnabled(follows.isEnabled())
+        follows.installEventFilter(_EnabledFollower(follows, action))
 
     def press(_checked: bool = False) -> None:
         if before is not None:
             before()
-        if button.isEnabled():
+        if follows is not None and not follows.isEnabled():
+            return
+        if button is not None:
             button.click()
+        elif demo.trigger is not None:
+            demo.trigger()
 
     action.triggered.connect(press)
-    button.installEventFilter(_EnabledFollower(button, action))
     window.addAction(action)  # the key works with the menu bar hidden, too
     return action
-
-
-def bind_all(window: QWidget, demos: Iterable[DemoAction],
-             before: Callable[[DemoAction], Callable[[], None] | None]) -> list[QAction]:
-    return [bind_demo_action(window, d, before(d)) for d in demos]
 
 
 class _EnabledFollower(QObject):
     """Keeps an action's enabled state equal to its button's."""
 
-    def __init__(self, button: QAbstractButton, action: QAction):
+    def __init__(self, button: QWidget, action: QAction):
         super().__init__(button)
         self.action = action
 

@@ -15,7 +15,7 @@ import os
 import time
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox
 
 from explorer.core.data import Dataset, DatasetError
 from explorer.services import guard
@@ -24,6 +24,7 @@ from explorer.services.session import Session
 from explorer.ui.menus import WindowMenus
 from explorer.ui.settings import WindowSettings, default_settings
 from explorer.ui.status_line import StatusLine
+from explorer.ui.tab_pages import FeatureTabs
 from explorer.widgets.elided_label import ElidedLabel
 
 __all__ = ["ElidedLabel", "MainWindow"]
@@ -84,6 +85,43 @@ class MainWindow(QMainWindow, WindowMenus):
             QTimer.singleShot(300, self._start_if_hidden)
             QTimer.singleShot(3000, self.session.start)  # safety net
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not getattr(self, "_fitted", False):
+            self._fitted = True
+            self._fit_to_screen()
+            QTimer.singleShot(0, self._fit_frame_to_screen)  # once the frame is known
+
+    def _fit_to_screen(self) -> None:
+        """The remembered (or default 1,280 x 820) size, but never larger than the screen."""
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        room = screen.availableGeometry()
+        # The frame is not known before the window manager has placed the
+        # window: leave room for a title bar and borders.
+        width = min(self.width(), room.width() - 16)
+        height = min(self.height(), room.height() - 48)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+
+    def _fit_frame_to_screen(self) -> None:
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        room, frame = screen.availableGeometry(), self.frameGeometry()
+        extra_w = frame.width() - self.width()
+        extra_h = frame.height() - self.height()
+        width = min(self.width(), room.width() - extra_w)
+        height = min(self.height(), room.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), room.x()), room.right() - frame.width() + 1)
+        y = min(max(frame.y(), room.y()), room.bottom() - frame.height() + 1)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
     def _start_if_hidden(self) -> None:
         if not self.isVisible():
             self.session.start()
@@ -116,7 +154,7 @@ class MainWindow(QMainWindow, WindowMenus):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.model_dock = dock
 
-        self.tabs = QTabWidget()
+        self.tabs = FeatureTabs()
         self.tabs.setObjectName("view_tabs")
         self.training_panel = TrainingPanel(session)
         self.recon_panel = ReconstructionPanel(session)

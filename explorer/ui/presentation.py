@@ -194,5 +194,5 @@ class PresentationMode(QObject):
 
     def _style(self, factor: float) -> None:
         self._applied = factor
+        self._zoom.set_factor(factor, self._app_font)
         QApplication.instance().setFont(scaled_font(self._app_font, factor))
-        self._zoom.set_factor(factor)

@@ -25,48 +25,46 @@ def error_text(window) -> str:
 def look(window) -> dict:
     """What presentation mode changes, read from the widgets themselves."""
     app = QApplication.instance()
-    axis = window.training_panel.loss_plot.getAxis("left")
+    loss = window.training_panel.loss_plot
     kplot = window.kmeans_panel.plot
+    axis = loss.getAxis("left")
     return {
         "font": app.font().pointSizeF(),
         "palette_window": app.palette().color(QPalette.ColorRole.Window).name(),
         "palette_text": app.palette().color(QPalette.ColorRole.WindowText).name(),
         "state": window.windowState(),
         "geometry": window.geometry().getRect(),
-        "tick_font": axis.style["tickFont"],
-        "label_font": axis.label.font().pointSizeF(),
+        # The plots' zoom: how many screen pixels one scene unit takes.
+        "loss_zoom": round(loss.transform().m11(), 3),
+        "kmeans_zoom": round(kplot.transform().m11(), 3),
+        "tick_font": axis.style["tickFont"].pointSizeF() if axis.style["tickFont"] else None,
         "status_font": window.training_panel.status_label.font().pointSizeF(),
-        "scatter_size": kplot.unassigned_item.opts["size"],
-        "centroid_size": kplot.centroid_item.opts["size"],
-        "j_line_width": window.kmeans_panel.j_plot.line.opts["pen"].widthF(),
-        "j_symbol": window.kmeans_panel.j_plot.assign_item.opts["symbolSize"],
-        "legend": window.training_panel.legend.opts["labelTextSize"],
-        "model_min_width": window.model_panel.minimumWidth(),
+        "dock_shown": window.model_dock.isVisible(),
     }
 
 
 def test_presentation_mode_scales_everything_and_toggles_back_exactly(window, qtbot):
     action = window.findChild(type(window.presentation_action), "presentation_action")
     assert action.isCheckable() and action.shortcut() == QKeySequence("F11")
+    window.set_presentation_scale(1.5)
     before = look(window)
+    assert before["loss_zoom"] == 1.0 and before["dock_shown"]
     action.trigger()
     qtbot.waitUntil(lambda: window.isFullScreen(), timeout=5000)
     on = look(window)
     f = window.presentation.scale
-    assert f == 1.5  # the default
+    assert f == 1.5
     assert on["font"] == pytest.approx(before["font"] * f)
     assert on["palette_window"] == "#ffffff" and on["palette_text"] == "#000000"
     assert (on["palette_window"], on["palette_text"]) != (before["palette_window"],
                                                           before["palette_text"])
-    assert on["tick_font"].pointSizeF() == pytest.approx(before["font"] * f)
-    assert on["label_font"] == pytest.approx(before["label_font"] * f)
+    # Plots grow whole (text, pens, markers): zoomed by f, their text held at the
+    # normal size so that it is not enlarged twice.
+    assert on["loss_zoom"] == pytest.approx(f, rel=0.02)
+    assert on["kmeans_zoom"] == pytest.approx(f, rel=0.02)
+    assert on["tick_font"] == pytest.approx(before["font"])
     assert on["status_font"] == pytest.approx(before["status_font"] * f)  # a font of its own
-    assert on["scatter_size"] == pytest.approx(before["scatter_size"] * f)
-    assert on["centroid_size"] == pytest.approx(before["centroid_size"] * f)
-    assert on["j_line_width"] == pytest.approx(before["j_line_width"] * f)
-    assert on["j_symbol"] == pytest.approx(before["j_symbol"] * f)
-    assert on["legend"] != before["legend"]
-    assert on["model_min_width"] == round(before["model_min_width"] * f)
+    assert not on["dock_shown"]  # the tabs get the width; F9 brings the dock back
 
     action.trigger()
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=5000)
@@ -74,25 +72,30 @@ def test_presentation_mode_scales_everything_and_toggles_back_exactly(window, qt
     assert look(window) == before
 
 
-def test_curves_added_during_a_lecture_are_scaled_and_put_back(window, qtbot):
+def test_curves_added_during_a_lecture_are_zoomed_with_the_plot(window, qtbot):
     import pyqtgraph as pg
 
+    window.set_presentation_scale(2.0)
     window.presentation_action.trigger()
     plot = window.training_panel.loss_plot
     late = pg.PlotDataItem([0, 1], [1, 0], pen=pg.mkPen("r", width=2))
     plot.addItem(late)
-    window.presentation.rescan()  # the timer does this every RESCAN_MS
-    assert late.opts["pen"].widthF() == pytest.approx(2 * window.presentation.scale)
-    replaced = pg.mkPen("b", width=2)
-    late.setPen(replaced)  # a panel restyles it (a run fading) while presenting
+    # No rescan: the view's zoom draws the new curve 2x wide like the rest.
+    assert plot.transform().m11() == pytest.approx(2.0, rel=0.02)
+    assert late.opts["pen"].widthF() == pytest.approx(2)  # its own pen is left as it is
     window.presentation_action.trigger()
-    assert late.opts["pen"].widthF() == pytest.approx(2)  # its own choice, left as it is
-    assert late.opts["pen"].color().name() == "#0000ff"
+    assert plot.transform().m11() == pytest.approx(1.0)
 
 
-def test_presentation_scale_is_configurable(window, qtbot):
+def test_presentation_scale_is_configurable_and_fits_the_screen_by_default(window, qtbot):
+    from explorer.ui.presentation import AUTO, fitting_scale
+
     app = QApplication.instance()
     normal = app.font().pointSizeF()
+    assert window.presentation.scale_setting == AUTO  # "Fit the screen" by default
+    assert fitting_scale(1280, 720) == 1.25
+    assert fitting_scale(1920, 1080) == pytest.approx(1.88)
+    assert fitting_scale(3840, 2160) == 3.0 and fitting_scale(1024, 640) == 1.02
     two = next(a for a in window.scale_actions.actions() if a.data() == 2.0)
     two.trigger()
     assert window.presentation.scale == 2.0
@@ -102,6 +105,24 @@ def test_presentation_scale_is_configurable(window, qtbot):
     assert app.font().pointSizeF() == pytest.approx(normal * 1.25)  # applied at once
     window.presentation_action.trigger()
     assert app.font().pointSizeF() == pytest.approx(normal)
+
+
+def test_esc_leaves_full_screen_and_never_stops_a_run(window, qtbot):
+    panel = window.model_panel
+    panel.train_limit = (256, 64)
+    panel.epochs_spin.setValue(30)
+    panel.batch_size_spin.setValue(8)
+    with qtbot.waitSignal(window.session.batch_finished, timeout=TIMEOUT):
+        panel.train_button.click()
+    window.presentation_action.trigger()
+    qtbot.waitUntil(window.isFullScreen, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=5000)
+    assert not window.presentation.is_active
+    assert window.session.is_training  # Esc left full screen, not the run
+    assert "Ctrl+." in panel.stop_button.toolTip() and "Esc" not in panel.stop_button.toolTip()
+    with qtbot.waitSignal(window.session.training_ended, timeout=TIMEOUT):
+        window.findChild(type(window.presentation_action), "stop_action").trigger()
 
 
 # -------------------------------------------------------- keys for demos
@@ -117,7 +138,8 @@ def test_no_key_is_bound_twice(window):
     twice = {k: v for k, v in owners.items() if len(v) > 1}
     assert not twice
     for key in ("Ctrl+T", "Ctrl+P", "Esc", "Ctrl+.", "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+R",
-                "Ctrl+Backspace", "Ctrl+0", "Ctrl+PgDown", "F11"):
+                "Ctrl+Backspace", "Ctrl+0", "Ctrl+PgDown", "F11", "F9", "Alt+1", "Alt+5",
+                "Ctrl+D", "Ctrl+Shift+D", "Ctrl+Up", "Ctrl+Down"):
         assert QKeySequence(key).toString() in owners, key
     assert "Ctrl+T" in window.model_panel.train_button.toolTip()
     assert "Ctrl+1" in window.kmeans_panel.assign_button.toolTip()
@@ -148,7 +170,7 @@ def test_the_keys_work_while_typing_in_a_spin_box(window, qtbot):
         qtbot.keyClick(spin, Qt.Key.Key_T, ctrl)
     qtbot.waitUntil(panel.stop_button.isEnabled, timeout=5000)
     with qtbot.waitSignal(window.session.training_ended, timeout=TIMEOUT) as ended:
-        qtbot.keyClick(spin, Qt.Key.Key_Escape)
+        qtbot.keyClick(spin, Qt.Key.Key_Period, ctrl)  # Stop's key (Esc leaves full screen)
     assert ended.args[0].status == "stopped"
     assert spin.value() == 200  # nothing typed into the box on the way
 

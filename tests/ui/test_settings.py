@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from explorer.ui.main_window import MainWindow
+from explorer.ui.presentation import AUTO
 from explorer.ui.settings import WindowSettings, default_settings
 
 TIMEOUT = 60000
@@ -68,7 +69,7 @@ def test_training_settings_of_another_architecture_are_not_applied(qtbot, tiny, 
     w = open_window(qtbot, tiny, tmp_path)
     assert w.session.arch_id == "conv"
     assert w.model_panel.epochs_spin.value() == 50  # the seed's for conv, not 3
-    assert w.presentation.scale == 1.5  # an unreadable value falls back
+    assert w.presentation.scale_setting == AUTO  # an unreadable value falls back: fit the screen
     with qtbot.waitSignal(w.session.backend_ready, timeout=TIMEOUT):
         w.show()
     w.close()
@@ -91,5 +92,5 @@ def test_without_a_store_nothing_is_remembered(qtbot, tmp_path):
     store = WindowSettings(None)
     store.set_value("model/architecture", "deep")
     assert store.architecture() is None
-    assert store.presentation_scale() == 1.5
+    assert store.presentation_scale() == AUTO
     assert store.last_folder("export") == str(__import__("pathlib").Path.home())

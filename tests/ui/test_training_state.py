@@ -217,3 +217,29 @@ def test_the_empty_plot_says_what_to_do_once_the_backend_is_ready(session, runs)
     session.backend_ready.emit()
     assert runs.readout.status == "idle" and runs.readout.progress_text == "no run yet"
     assert hints == [CLICK_TRAIN]
+
+
+# ------------------------------------------------ live through validation
+def test_validation_is_shown_and_the_clock_runs_on_through_it(session, runs, monkeypatch):
+    from explorer.features.training import state as state_module
+
+    now = [1000.0]
+    monkeypatch.setattr(state_module.time, "monotonic", lambda: now[0])
+    session.training_started.emit(training.TrainConfig("simple", epochs=2, batch_size=64))
+    session.batch_finished.emit(progress(0, 10, 0.3, elapsed=20.0, eta=30.0))
+    runs.redraw_due()
+    assert "elapsed 00:20" in runs.readout.speed and "00:30 left" in runs.readout.speed
+    session.training_progress.emit(0.5, "validating after epoch 1 of 2")
+    assert runs.readout.status == "validating after epoch 1 of 2"
+    now[0] += 7  # a validation pass: no batch for seconds
+    runs.redraw_due()
+    assert "elapsed 00:27" in runs.readout.speed and "00:23 left" in runs.readout.speed
+    session.paused_changed.emit(True)
+    now[0] += 60  # paused: the clock stands still
+    runs.redraw_due()
+    assert runs.readout.status == "paused" and "elapsed 00:27" in runs.readout.speed
+    session.paused_changed.emit(False)
+    now[0] += 2
+    session.batch_finished.emit(progress(1, 1, 0.25, elapsed=29.0, eta=21.0))
+    runs.redraw_due()
+    assert runs.readout.status == "training" and "elapsed 00:29" in runs.readout.speed

@@ -110,6 +110,11 @@ class ModelPanel(QWidget, FeatureView):
             DemoAction("pause_action", "&Pause / resume", ("Ctrl+P",), self.pause_button, "Model"),
             # Not Esc: Esc leaves full screen (and closes pop-ups), as everywhere else.
             DemoAction("stop_action", "&Stop", ("Ctrl+.",), self.stop_button, "Model"),
+            *(DemoAction(f"architecture_{arch}_action", f"{models.spec(arch).title}",
+                         (f"Alt+{i + 1}",), None, "Model", follows=self.architecture_combo,
+                         trigger=lambda a=arch: self.architecture_combo.setCurrentIndex(
+                             self.architecture_combo.findData(a)))
+              for i, arch in enumerate(models.ARCH_IDS)),
         ]
 
     def persisted_settings(self) -> list[PersistedSetting]:

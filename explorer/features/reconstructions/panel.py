@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core import views
 from explorer.features.reconstructions.state import ReconstructionsState
-from explorer.services.features import FeatureView
+from explorer.services.features import DemoAction, FeatureView
 from explorer.services.session import Session
 from explorer.widgets.digit_grid import DigitGrid
 
@@ -34,6 +34,24 @@ class ReconstructionPanel(QWidget, FeatureView):
 
     feature_key = "reconstructions"
     view_updated = Signal(object)  # the ReconView just drawn
+
+    def demo_actions(self) -> list[DemoAction]:
+        """The Digits menu: which ten digits, and the noise, from the keyboard."""
+        slider = self.noise_slider
+        return [
+            DemoAction("first_ten_action", "&First ten", ("Ctrl+Shift+F",),
+                       self.first_ten_button, "Digits"),
+            DemoAction("shuffle_action", "&Shuffle", ("Ctrl+Shift+D",), self.shuffle_button,
+                       "Digits"),
+            DemoAction("one_of_each_action", "&One of each digit", ("Ctrl+D",),
+                       self.one_per_class_button, "Digits"),
+            DemoAction("noise_up_action", "More &noise", ("Ctrl+Up",), None, "Digits",
+                       trigger=lambda: slider.setValue(slider.value() + 1), follows=slider),
+            DemoAction("noise_down_action", "&Less noise", ("Ctrl+Down",), None, "Digits",
+                       trigger=lambda: slider.setValue(slider.value() - 1), follows=slider),
+            DemoAction("resample_action", "&Resample the noise", ("Ctrl+Shift+N",),
+                       self.resample_button, "Digits"),
+        ]
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)

@@ -11,11 +11,17 @@ Per-batch losses arrive at up to ~30 Hz (throttled in the trainer). They are
 appended to plain buffers and announced by a 100 ms timer only when
 something new came in, so a fast model never makes the GUI redraw faster
 than it needs to.
+
+The clock keeps going between reports: an epoch's validation pass sends no
+batch for seconds, and the elapsed time and ETA shown then run on from the
+trainer's last figures (the status says "validating after epoch k of n"),
+standing still only while the run is paused.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -111,6 +117,10 @@ class TrainingRuns(QObject):
         self._dirty = False  # batch points not yet announced
         self._last_batch: training.BatchProgress | None = None
         self._elapsed_s = 0.0
+        self._eta_s = math.nan
+        self._clock_at = 0.0  # time.monotonic() of the trainer's last figures
+        self._paused = False
+        self._phase = "training"
         self._log_scale = False
         self._history: LoadedHistory | None = None
         self._readout = Readout()
@@ -126,6 +136,7 @@ class TrainingRuns(QObject):
         session.epoch_finished.connect(self.add_epoch)
         session.training_ended.connect(self.end_run)
         session.paused_changed.connect(self.set_paused)
+        session.training_progress.connect(self.set_phase)
 
     # ------------------------------------------------------------ read
     @property
@@ -234,33 +245,60 @@ class TrainingRuns(QObject):
         run = self.current or self._adopt_unknown_run()
         run.add_batch(progress)
         self._last_batch = progress
-        self._take_elapsed(progress.elapsed_s)
+        self._take_elapsed(progress.elapsed_s, progress.eta_s)
         self._dirty = True
+        if self._phase != "training" and not self._paused:
+            self._phase = "training"
+            self._set_readout(status="training")
+
+    def set_phase(self, _fraction: float, text: str) -> None:
+        """The trainer's own word on what it does: "validating after epoch 2 of 5"."""
+        if self._running and not self._paused and text.startswith("validating"):
+            self._phase = "validating"
+            self._set_readout(status=text)
+
+    @property
+    def live_elapsed_s(self) -> float:
+        """The elapsed time now: the trainer's last figure, run on while not paused."""
+        if not self._running or self._paused:
+            return self._elapsed_s
+        return self._elapsed_s + time.monotonic() - self._clock_at
+
+    @property
+    def live_eta_s(self) -> float:
+        if not self._running or self._paused:
+            return self._eta_s
+        return max(self._eta_s - (time.monotonic() - self._clock_at), 0.0)
 
     def add_epoch(self, result: training.EpochResult) -> None:
         run = self.current or self._adopt_unknown_run()
         run.add_epoch(result)
-        self._take_elapsed(result.elapsed_s)
+        self._take_elapsed(result.elapsed_s, result.eta_s)
         self.epoch_added.emit(run)
         self._set_readout(losses=f"epoch {result.epoch}: train {format_loss(result.train_loss)}"
                                  f" · validation {format_loss(result.val_loss)}")
 
     def redraw_due(self) -> None:
-        """The timer's tick: announce what came in since the last one, if anything did."""
+        """The timer's tick: announce what came in since the last one, if anything
+        did, and move the clock on."""
         run = self.current
-        if not self._dirty or run is None:
+        if run is None:
+            return
+        p = self._last_batch
+        if self._running and p is not None:
+            self._set_readout(speed=f"{format_rate(p.samples_per_s)} · elapsed "
+                                    f"{format_duration(self.live_elapsed_s)} · "
+                                    f"{format_duration(self.live_eta_s)} left")
+        if not self._dirty:
             return
         self._dirty = False
         self.batches_due.emit(run)
-        p = self._last_batch
         if p is None:
             return
         epochs = run.config.epochs if run.config else p.epoch + 1
         self._set_readout(
             progress=progress_fraction(p.epoch, epochs, p.batch, p.batches_per_epoch),
-            progress_text=progress_text(p.epoch + 1, epochs, p.batch, p.batches_per_epoch),
-            speed=f"{format_rate(p.samples_per_s)} · elapsed {format_duration(self._elapsed_s)}"
-                  f" · {format_duration(p.eta_s)} left")
+            progress_text=progress_text(p.epoch + 1, epochs, p.batch, p.batches_per_epoch))
         if run.config is not None:
             data = f"{plural(p.batches_per_epoch, 'batch', 'batches')} per epoch"
             self._set_settings(replace(self._settings,
@@ -287,9 +325,14 @@ class TrainingRuns(QObject):
                               speed=elapsed)
 
     def set_paused(self, paused: bool) -> None:
+        if paused and not self._paused:
+            self._elapsed_s, self._eta_s = self.live_elapsed_s, self.live_eta_s  # the clock stops
+        self._paused = paused
+        self._clock_at = time.monotonic()
         if paused:
             self._set_readout(status="paused")
         elif self._running:
+            self._phase = "training"
             self._set_readout(status="training")
 
     # --------------------------------------------------------- helpers
@@ -298,8 +341,11 @@ class TrainingRuns(QObject):
         run = Run(self._run_count, label, config)
         self.runs.append(run)
         self._running = True
+        self._paused = False
+        self._phase = "training"
         self._last_batch = None
-        self._elapsed_s = 0.0
+        self._elapsed_s, self._eta_s = 0.0, math.nan
+        self._clock_at = time.monotonic()
         self._timer.start()
         return run
 
@@ -309,9 +355,11 @@ class TrainingRuns(QObject):
         self.run_started.emit(run, None)
         return run
 
-    def _take_elapsed(self, seconds: float) -> None:
+    def _take_elapsed(self, seconds: float, eta_s: float = math.nan) -> None:
         if math.isfinite(seconds):  # progress made without the trainer's clock has NaN
             self._elapsed_s = seconds
+            self._eta_s = eta_s
+            self._clock_at = time.monotonic()
 
     def _set_readout(self, **changes) -> None:
         readout = replace(self._readout, **changes)
