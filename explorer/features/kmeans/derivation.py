@@ -96,7 +96,7 @@ class DerivationView(QTextBrowser):
         self.setObjectName("kmeans_derivation")
         self.setAccessibleName("Derivation of the K-means steps")
         self.setOpenLinks(False)
-        self.setMinimumWidth(260)
+        self.setMinimumWidth(200)
         self.highlighted: str | None = None
         self.dimension: int | str = "d"
         # Not the browser itself: setDocument deletes a replaced document that

@@ -61,6 +61,10 @@ class KMeansPanel(QWidget, FeatureView):
         self.empty_label, self.message_label = r.empty_label, r.message_label
         self.purity_label = self.confusion.purity_label
         self.status_label = named(QLabel(), "kmeans_status_label", "")
+        # Wrapped, not one long line: its width would be the plot column's
+        # minimum, and push the controls off a 1,024-wide window.
+        self.status_label.setWordWrap(True)
+        self.purity_label.setWordWrap(True)
         text_colour(self.status_label, "#555555")
 
         self.k_spin = spin("kmeans_k_spin", 1, MAX_K, DEFAULT_K, "Number of clusters K")
@@ -123,7 +127,6 @@ class KMeansPanel(QWidget, FeatureView):
                                 (self.speed_label, 0)):
             speed.addWidget(widget, stretch)
         side = column(form, buttons, speed, (self.j_plot, 1), self.readout)
-        side.setMinimumWidth(290)
         side.setMaximumWidth(360)
         left = column(self.status_label, (self.plot, 1))
         table = column((self.confusion, 1), self.purity_label)

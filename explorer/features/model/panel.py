@@ -164,7 +164,7 @@ class ModelPanel(QWidget, FeatureView):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self.setMinimumWidth(320)
+        self.setMinimumWidth(280)  # room for the tabs on a 1,024-wide screen
 
     def _build_architecture_box(self) -> QGroupBox:
         box = QGroupBox("Architecture")

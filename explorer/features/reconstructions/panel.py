@@ -117,6 +117,7 @@ class ReconstructionPanel(QWidget, FeatureView):
         self.export_recon_button.clicked.connect(lambda: self.export_png())
 
         self.mean_loss_label = QLabel()
+        self.mean_loss_label.setWordWrap(True)  # one long line would set the tab's minimum width
         self.mean_loss_label.setObjectName("mean_loss_label")
         self.mean_loss_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 

@@ -1,0 +1,72 @@
+"""Screenshots of every tab on a real X screen, for looking at (not a test).
+
+    ../shared/tools/at-screen 1280x720 /tmp/unused.png 200 -- \\
+        python tests/xserver/screens.py OUT_DIR [--presentation] [--lab]
+
+opens the window (shipped weights, the embedded sample, no user settings)
+on the DISPLAY it is given, waits for the model, steps the K-means lab
+three iterations, and saves the whole screen (window frame included) once
+per tab as OUT_DIR/<n>-<tab>.png; then quits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--presentation", action="store_true")
+    parser.add_argument("--arch", default="simple")
+    args = parser.parse_args()
+    os.environ.pop("QT_QPA_PLATFORM", None)
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.data import load_embedded
+    from explorer.ui.main_window import MainWindow
+
+    app = QApplication(sys.argv[:1])
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(dataset=load_embedded(), arch_id=args.arch, settings=settings)
+        window.session.guard.ask = None
+        window.show()
+        wait(app, lambda: window.session.is_ready, 180)
+        lab = window.kmeans_panel
+        wait(app, lambda: lab.points is not None and lab.stepper is not None, 120)
+        for _ in range(3):
+            lab.step()
+        if args.presentation:
+            window.presentation_action.trigger()
+        wait(app, lambda: False, 2.0)
+        for i in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(i)
+            wait(app, lambda: False, 1.5)
+            name = window.tabs.tabText(i).lower().replace(" ", "-")
+            shot = window.screen().grabWindow(0)
+            shot.save(str(args.out / f"{i}-{name}.png"), "PNG")
+            print(f"saved {args.out / f'{i}-{name}.png'}", flush=True)
+        window.close()
+    return 0
+
+
+def wait(app, done, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while not done() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
