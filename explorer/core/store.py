@@ -11,14 +11,18 @@ from __future__ import annotations
 import datetime as _dt
 import glob
 import json
+import math
 import os
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from explorer.core import models
+import numpy as np
+
+from explorer.core import models, untrusted
 
 TRAINED_DIR = Path(__file__).resolve().parents[2] / "trained"
 
@@ -187,6 +191,9 @@ def load_metadata(arch_id: str, folder: str | os.PathLike | None = None) -> Meta
         raise StoreError(f"{path}: no metadata file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StoreError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:  # json's parser recurses once per bracket: "[[[[..." ends here
+        raise StoreError(f"{path}: not metadata (JSON nested too deeply to read); "
+                         "save the weights again to rewrite it") from None
     if not isinstance(raw, dict):
         raise StoreError(f"{path}: expected a JSON object")
     missing = [k for k in REQUIRED_METADATA if k not in raw]
@@ -244,20 +251,56 @@ def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> None:
         raise StoreError(f"{path}: no such weights file")
     before = model.autoencoder.get_weights()
     try:
-        # Keras only accepts the .weights.h5 ending; copy other names aside.
-        if not path.name.endswith(".weights.h5"):
-            with tempfile.TemporaryDirectory() as tmpdir:
-                tmp = Path(tmpdir) / "user.weights.h5"
-                shutil.copyfile(path, tmp)
-                model.autoencoder.load_weights(str(tmp))
-        else:
-            model.autoencoder.load_weights(str(path))
+        _check_weights_file(path, model)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            # Keras only accepts the .weights.h5 ending; copy other names aside.
+            if not path.name.endswith(".weights.h5"):
+                with tempfile.TemporaryDirectory() as tmpdir:
+                    tmp = Path(tmpdir) / "user.weights.h5"
+                    shutil.copyfile(path, tmp)
+                    model.autoencoder.load_weights(str(tmp))
+            else:
+                model.autoencoder.load_weights(str(path))
+        # Keras loads what it can and only warns about the rest ("Skipping ...",
+        # "... could not be loaded"): half a model is not these weights.
+        partial = [str(w.message) for w in caught
+                   if "skipping" in str(w.message).lower() or "could not" in str(w.message)]
+        if partial:
+            raise ValueError(f"part of the model is missing from the file ({partial[0]})")
+        if not all(np.isfinite(w).all() for w in model.autoencoder.get_weights()):
+            raise ValueError("it holds NaN or infinite weights")
     except Exception as exc:  # Keras raises ValueError, OSError, KeyError...
         model.autoencoder.set_weights(before)
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StoreError(
             f"{path}: cannot load these weights into the {model.arch_id!r} model "
             f"(a file for another architecture, or a damaged file): {reason}") from None
+
+
+def _check_weights_file(path: Path, model: models.Autoencoder) -> None:
+    """Refuse, before Keras reads a byte of data, a file whose arrays are not numbers
+    or are larger than this whole model: Keras reads each array in full before
+    comparing its shape, and an empty chunked array may declare gigabytes."""
+    import h5py
+
+    limit = sum(w.nbytes for w in model.autoencoder.get_weights())
+    problems: list[str] = []
+
+    def visit(name: str, obj) -> None:
+        if isinstance(obj, h5py.Dataset) and not problems:
+            if obj.dtype.kind not in "fiu":
+                problems.append(f"{name} holds {obj.dtype} values, not numbers")
+            elif obj.size * obj.dtype.itemsize > limit:
+                problems.append(f"{name} declares {obj.shape}, more than the whole model holds")
+
+    try:
+        with h5py.File(path, "r") as f:
+            f.visititems(visit)
+    except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
+        raise ValueError(f"not a readable HDF5 weights file ({str(exc)[:200]})") from None
+    if problems:
+        raise ValueError(problems[0])
 
 
 def load(model: models.Autoencoder, folder: str | os.PathLike | None = None) -> Metadata:
@@ -281,10 +324,50 @@ def export_keras(model: models.Autoencoder, path: str | os.PathLike) -> Path:
 
 
 def open_keras_file(path: str | os.PathLike):
-    """Load a user's `.keras` file in safe mode: no code from Lambda layers runs."""
+    """Load a user's `.keras` file in safe mode: no code from Lambda layers runs,
+    and no model is built whose weights the file could not hold."""
     keras = models.import_keras()
     try:
+        _check_keras_archive(keras, Path(path))
         return keras.saving.load_model(str(path), safe_mode=True, compile=False)
     except Exception as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StoreError(f"{path}: cannot open this Keras model safely: {reason}") from None
+
+
+def _check_keras_archive(keras, path: Path) -> None:
+    """Refuse a .keras archive before Keras builds the model it describes.
+
+    Keras builds every layer (allocating and filling its weights) before it
+    reads a single weight, so a config of a few bytes, `"units": 262144`,
+    took 2.5 GB and 7 s here before failing. The model is first built
+    without state (`keras.StatelessScope` defers every variable's
+    initialisation) to count the bytes its weights need; a genuine file
+    stores all of them in model.weights.h5.
+    """
+    import zipfile
+
+    size = path.stat().st_size
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            untrusted.check_zip_member(info, size)
+        config = json.loads(zf.read("config.json"))
+        stored = zf.getinfo("model.weights.h5").file_size
+    if not isinstance(config, dict):
+        raise ValueError("config.json does not describe a model")
+    config = dict(config, compile_config=None)
+    from keras.src.backend.common import global_state
+
+    # initialize_variables=False, or leaving the scope would allocate them
+    # all; Keras then keeps them in a global list of variables to initialise
+    # later, which is put back as it was (else each check would leak a model).
+    pending = list(global_state.get_global_attribute("uninitialized_variables") or [])
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        needed = sum(math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in model.weights)
+    finally:
+        global_state.set_global_attribute("uninitialized_variables", pending)
+    if needed > stored:
+        raise ValueError(f"its configuration declares {needed:,} bytes of weights but the "
+                         f"file stores {stored:,}: it is damaged")
