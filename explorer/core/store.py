@@ -9,6 +9,7 @@ temporary file in the same folder and is then moved over the old one with
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import glob
 import json
 import math
@@ -160,27 +161,42 @@ def save(model: models.Autoencoder, metadata: Metadata,
     folder = Path(folder or TRAINED_DIR)
     target = weights_path(model.arch_id, folder)
     try:
-        write_weights = _keras_writer(model.autoencoder.save_weights, ".weights.h5")
-        text = json.dumps(asdict(metadata), indent=2)
-        # Both files are complete on disk before either replaces its old self,
-        # so a kill mid-save leaves the old pair or the new pair: never new
-        # weights described by the old metadata (but for the instant between
-        # the two renames).
-        weights_tmp = _write_temp(target, write_weights)
-        try:
-            meta_tmp = _write_temp(metadata_path(model.arch_id, folder),
-                                   lambda tmp: tmp.write_text(text, encoding="utf-8"))
-            try:
-                os.replace(weights_tmp, target)
-                os.replace(meta_tmp, metadata_path(model.arch_id, folder))
-            finally:
-                meta_tmp.unlink(missing_ok=True)
-        finally:
-            weights_tmp.unlink(missing_ok=True)
+        save_pair(model, target, json.dumps(asdict(metadata), indent=2),
+                  metadata_path(model.arch_id, folder))
     except OSError as exc:
         raise StoreError(f"cannot save the weights into {folder}: {exc.strerror or exc}. "
-                         f"Choose a folder you can write to.") from exc
+                         f"{unchanged_note(target)}Choose a folder you can write to"
+                         f"{' and free some space' if exc.errno == errno.ENOSPC else ''}.") from exc
     return target
+
+
+def unchanged_note(target: Path) -> str:
+    """What an interrupted save left: the previous files, untouched (or nothing)."""
+    return ("The previous files there are unchanged. " if target.exists()
+            else "Nothing was written. ")
+
+
+def save_pair(model: models.Autoencoder, weights_target: Path, text: str,
+              text_target: Path) -> None:
+    """The model's weights (with its optimizer's state once compiled and built)
+    and a text describing them, both written or neither. Raises OSError.
+
+    Both files are complete on disk before either replaces its old self, so
+    a kill or a full disk mid-save leaves the old pair or the new pair: never
+    new weights described by the old text (but for the instant between the
+    two renames). A failed write removes its temporary file.
+    """
+    write_weights = _keras_writer(model.autoencoder.save_weights, ".weights.h5")
+    weights_tmp = _write_temp(weights_target, write_weights)
+    try:
+        text_tmp = _write_temp(text_target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        try:
+            os.replace(weights_tmp, weights_target)
+            os.replace(text_tmp, text_target)
+        finally:
+            text_tmp.unlink(missing_ok=True)
+    finally:
+        weights_tmp.unlink(missing_ok=True)
 
 
 def load_metadata(arch_id: str, folder: str | os.PathLike | None = None) -> Metadata:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -180,19 +181,27 @@ class TrainControl(TaskState):
 def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
           listener: ProgressListener | None = None,
           stop_event: threading.Event | TrainControl | None = None,
-          initial_epoch: int = 0) -> TrainResult:
+          initial_epoch: int = 0,
+          after_compile: Callable[[models.Autoencoder], None] | None = None) -> TrainResult:
     """Fit `model` (compiled here with the config's optimizer) on `dataset`.
 
     Returns how it ended. A NaN loss ends it as "failed" with the weights of
     the last good epoch put back; a set stop event ends it as "stopped"
     within one batch, keeping the weights as they are. A `TrainControl` may
     be passed instead of a bare event, to pause and resume too.
+
+    `initial_epoch` epochs are taken as done already (Keras' own numbering
+    continues from there; the results here count this call's epochs from 1).
+    `after_compile(model)` runs once the fresh optimizer exists, before the
+    first step: resuming a run restores the optimizer's state there.
     """
     config.validate()
     keras = models.import_keras()
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     models.compile_model(model, config.optimizer, config.learning_rate)
+    if after_compile is not None:
+        after_compile(model)
     x_in, x_target, val_in, val_target = training_arrays(dataset, config)
     has_val = len(val_in) > 0
     if isinstance(stop_event, TrainControl):

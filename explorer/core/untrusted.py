@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import struct
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -151,11 +152,15 @@ def read_npy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive_size: in
 
 def _npy_header(fp: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
     version = np.lib.format.read_magic(fp)
-    if version == (1, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
-    elif version == (2, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
-    else:
+    if version not in ((1, 0), (2, 0)):
         raise Refused(f"is a .npy array of format version {version[0]}.{version[1]}, "
                       "which numpy's savez does not write for numeric arrays")
+    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+            else np.lib.format.read_array_header_2_0)
+    try:
+        shape, fortran, dtype = read(fp)
+    # numpy parses the header (a Python dict literal) with tokenize and
+    # ast.literal_eval, which raise these on damaged text.
+    except (tokenize.TokenError, SyntaxError, RecursionError) as exc:
+        raise Refused(f"has a damaged .npy header ({type(exc).__name__})") from None
     return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
