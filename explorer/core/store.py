@@ -298,9 +298,14 @@ def _check_weights_file(path: Path, model: models.Autoencoder) -> None:
     """Refuse, before Keras reads a byte of data, a file whose arrays are not numbers
     or are larger than this whole model: Keras reads each array in full before
     comparing its shape, and an empty chunked array may declare gigabytes."""
+    _check_h5_arrays(path, sum(w.nbytes for w in model.autoencoder.get_weights()))
+
+
+def _check_h5_arrays(source, limit: int) -> None:
+    """Raise ValueError for an HDF5 file (a path or a file object) holding an array
+    that is not numbers or that declares more than `limit` bytes."""
     import h5py
 
-    limit = sum(w.nbytes for w in model.autoencoder.get_weights())
     problems: list[str] = []
 
     def visit(name: str, obj) -> None:
@@ -311,7 +316,7 @@ def _check_weights_file(path: Path, model: models.Autoencoder) -> None:
                 problems.append(f"{name} declares {obj.shape}, more than the whole model holds")
 
     try:
-        with h5py.File(path, "r") as f:
+        with h5py.File(source, "r") as f:
             f.visititems(visit)
     except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
         raise ValueError(f"not a readable HDF5 weights file ({str(exc)[:200]})") from None
@@ -387,3 +392,7 @@ def _check_keras_archive(keras, path: Path) -> None:
     if needed > stored:
         raise ValueError(f"its configuration declares {needed:,} bytes of weights but the "
                          f"file stores {stored:,}: it is damaged")
+    # And no stored array larger than all the weights the model has (Keras
+    # reads each in full before comparing shapes: 12.8 GB for a forged one).
+    with zipfile.ZipFile(path) as zf, zf.open("model.weights.h5") as weights:
+        _check_h5_arrays(weights, needed)

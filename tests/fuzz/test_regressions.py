@@ -8,7 +8,8 @@ damaged one raised tokenize's TokenError; gzip bombs in IDAT files were
 decoded whole; deeply nested metadata raised RecursionError; weights files
 declaring a 3 GB chunked array were read for minutes, ones holding strings
 or NaN loaded silently; a .keras config of "units": 262144 took 2.5 GB and
-7 s before failing.
+7 s before failing, and a .keras whose weights declared a 3 GB chunked array
+was read whole (12.8 GB, 31 s).
 """
 
 from __future__ import annotations
@@ -268,3 +269,24 @@ def test_a_keras_config_declaring_a_huge_layer_is_refused_before_it_is_built(tmp
         store.open_keras_file(forged)
     assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024 < 256 * MB
     store.open_keras_file(path)  # the genuine export still opens
+
+
+def test_a_keras_file_whose_weights_declare_a_huge_array_is_refused_before_reading_it(
+        tmp_path, simple_model):
+    """Found by the 2,000-case run: Keras read the forged array whole (12.8 GB, 31 s)."""
+    path = store.export_keras(simple_model, tmp_path / "s.keras")
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    h5 = tmp_path / "w.h5"
+    h5.write_bytes(members["model.weights.h5"])
+    _replace_dataset(h5, "layers/dense_1/vars/0", shape=(1 << 20, 784), dtype="f4", chunks=True,
+                     compression="gzip")
+    members["model.weights.h5"] = h5.read_bytes()
+    forged = tmp_path / "forged.keras"
+    with zipfile.ZipFile(forged, "w") as zf:
+        for name, body in members.items():
+            zf.writestr(name, body)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(store.StoreError, match="more than the whole model holds"):
+        store.open_keras_file(forged)
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024 < 256 * MB
