@@ -136,8 +136,8 @@ def _read_bytes(path: Path) -> bytes:
 
 def _idx_from_bytes(raw: bytes, name: str, ndim: int | None = None) -> np.ndarray:
     """Decode an IDX file (gzipped or not) held in memory; see :func:`read_idx`."""
-    gzipped = raw[:2] == b"\x1f\x8b"
-    if raw[:2] == b"\x1f\x8b":  # sniff the content: names lie more often than bytes
+    gzipped = raw[:2] == b"\x1f\x8b"  # sniff the content: names lie more often than bytes
+    if gzipped:
         try:
             # Streamed and bounded by the IDX header inside: a gzip bomb, or a
             # header claiming four billion digits, stops before it allocates.
