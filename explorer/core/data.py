@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gzip
 import hashlib
 import logging
 import math
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core import package_data
+from explorer.core import package_data, untrusted
 
 __all__ = [
     "DatasetError", "Dataset", "EMBEDDED_DIR", "KERAS_MNIST_SHA256", "SPLIT_SEED",
@@ -138,9 +137,14 @@ def _read_bytes(path: Path) -> bytes:
 
 def _idx_from_bytes(raw: bytes, name: str, ndim: int | None = None) -> np.ndarray:
     """Decode an IDX file (gzipped or not) held in memory; see :func:`read_idx`."""
-    if raw[:2] == b"\x1f\x8b":  # sniff the content: names lie more often than bytes
+    gzipped = raw[:2] == b"\x1f\x8b"  # sniff the content: names lie more often than bytes
+    if gzipped:
         try:
-            raw = gzip.decompress(raw)
+            # Streamed and bounded by the IDX header inside: a gzip bomb, or a
+            # header claiming four billion digits, stops before it allocates.
+            raw = untrusted.gunzip(raw, _idx_declared_size)
+        except untrusted.Refused as exc:
+            raise DatasetError(f"{name}: {exc}; download the file again") from None
         except (EOFError, OSError, zlib.error) as exc:
             raise DatasetError(f"{name}: gzip data is truncated or corrupt ({exc}); "
                                "download the file again") from exc
@@ -171,10 +175,25 @@ def _idx_from_bytes(raw: bytes, name: str, ndim: int | None = None) -> np.ndarra
     expected, actual = math.prod(dims), len(raw) - header
     if actual != expected:
         what = "truncated" if actual < expected else "longer than its header says"
+        # A gzipped file is decoded no further than one byte past its header's size.
+        holds = f"{actual:,}" if actual < expected or not gzipped else "more"
         raise DatasetError(f"{name}: data {what}: the header declares "
                            f"{' x '.join(map(str, dims))} = {expected:,} bytes, the file holds "
-                           f"{actual:,}; download the file again")
+                           f"{holds}; download the file again")
     return np.frombuffer(raw, dtype=np.uint8, count=expected, offset=header).reshape(dims)
+
+
+def _idx_declared_size(head: bytes) -> int | None:
+    """The whole file's size as an IDX header declares it (None: need more bytes;
+    0: not an unsigned-byte IDX header, so nothing more needs decoding)."""
+    if len(head) < 4:
+        return None
+    if head[:3] != b"\x00\x00\x08" or head[3] == 0:
+        return 0
+    header = 4 + 4 * head[3]
+    if len(head) < header:
+        return None
+    return header + math.prod(struct.unpack(f">{head[3]}I", head[4:header]))
 
 
 def read_idx(path: str | os.PathLike[str], ndim: int | None = None) -> np.ndarray:
@@ -308,18 +327,8 @@ def _load_embedded_cached(folder: Path, _stamps: tuple[tuple[int, int], ...]) ->
     return _split_dataset(images, labels, "embedded MNIST sample")
 
 
-def _npz_array(npz: Any, key: str, name: str) -> np.ndarray:
-    try:
-        return npz[key]
-    except ValueError as exc:
-        if "pickle" in str(exc) or "Object arrays" in str(exc):
-            raise DatasetError(f"{name}[{key}]: holds pickled Python objects; refusing to "
-                               "unpickle them (unsafe); save plain numeric arrays") from exc
-        raise
-
-
 def _load_npz(path: Path) -> Dataset:
-    """A Keras-format mnist.npz; allow_pickle=False so a file can never run code."""
+    """A Keras-format mnist.npz; never unpickles, so a file can never run code."""
     name = path.name
     try:
         f = path.open("rb")
@@ -331,22 +340,34 @@ def _load_npz(path: Path) -> Dataset:
 
 
 def _read_npz(f: Any, name: str) -> Dataset:
+    """Read the four arrays member by member, as np.load would, but with every
+    .npy header checked against its member's size before anything is allocated
+    (untrusted.read_npy_member): np.load allocates whatever a header claims,
+    and lets zipfile's NotImplementedError and RuntimeError escape."""
     try:
         if f.read(4) not in _ZIP_MAGICS:
             raise DatasetError(f"{name}: not a .npz archive (a zip of .npy arrays, as np.savez "
                                "writes) nor a folder of MNIST IDX files")
+        size = f.seek(0, os.SEEK_END)
         f.seek(0)
-        with np.load(f, allow_pickle=False) as npz:
-            missing = [k for k in _NPZ_KEYS if k not in npz.files]
+        with zipfile.ZipFile(f) as zf:
+            members = {i.filename[:-4]: i for i in zf.infolist() if i.filename.endswith(".npy")}
+            missing = [k for k in _NPZ_KEYS if k not in members]
             if missing:
                 raise DatasetError(f"{name}: missing array(s) {', '.join(missing)} (found: "
-                                   f"{', '.join(npz.files) or 'none'}); a Keras-format "
+                                   f"{', '.join(members) or 'none'}); a Keras-format "
                                    "mnist.npz holds x_train, y_train, x_test, y_test")
-            arrays = {k: _npz_array(npz, k, name) for k in _NPZ_KEYS}
+            arrays = {}
+            for k in _NPZ_KEYS:
+                try:
+                    arrays[k] = untrusted.read_npy_member(zf, members[k], size)
+                except untrusted.Refused as exc:
+                    raise DatasetError(f"{name}[{k}]: {exc}") from None
     except DatasetError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-        raise DatasetError(f"{name}: the .npz archive is truncated or corrupt ({exc})") from exc
+    except untrusted.DAMAGED_ARCHIVE_ERRORS as exc:
+        raise DatasetError(f"{name}: the .npz archive is truncated or corrupt "
+                           f"({exc or type(exc).__name__})") from exc
     parts = [_pair(arrays[f"x_{s}"], arrays[f"y_{s}"], f"{name}[x_{s}]", f"{name}[y_{s}]")
              for s in ("train", "test")]
     return _frozen(Dataset(*parts[0], *parts[1],

@@ -18,14 +18,19 @@ the installed package.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
+import math
 import os
 import shutil
 import tempfile
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from explorer.core import models, package_data, userdata, variants
+import numpy as np
+
+from explorer.core import models, package_data, untrusted, userdata, variants
 from explorer.core.atomic_files import atomic_write, keras_writer, write_temp
 
 # The shipped weights: explorer/_trained when installed, trained/ in a checkout.
@@ -174,26 +179,48 @@ def _save_pair(name: str, write_weights, metadata: Metadata,
     target = weights_path(name, folder)
     _refuse_package_folder(target)
     try:
-        text = json.dumps(asdict(metadata), indent=2)
-        # Both files are complete on disk before either replaces its old self,
-        # so a kill mid-save leaves the old pair or the new pair: never new
-        # weights described by the old metadata (but for the instant between
-        # the two renames).
-        weights_tmp = write_temp(target, write_weights)
-        try:
-            meta_tmp = write_temp(metadata_path(name, folder),
-                                   lambda tmp: tmp.write_text(text, encoding="utf-8"))
-            try:
-                os.replace(weights_tmp, target)
-                os.replace(meta_tmp, metadata_path(name, folder))
-            finally:
-                meta_tmp.unlink(missing_ok=True)
-        finally:
-            weights_tmp.unlink(missing_ok=True)
+        write_pair(write_weights, target, json.dumps(asdict(metadata), indent=2),
+                   metadata_path(name, folder))
     except OSError as exc:
         raise StoreError(f"cannot save the weights into {folder}: {exc.strerror or exc}. "
-                         f"Choose a folder you can write to.") from exc
+                         f"{unchanged_note(target)}Choose a folder you can write to"
+                         f"{' and free some space' if exc.errno == errno.ENOSPC else ''}.") from exc
     return target
+
+
+def unchanged_note(target: Path) -> str:
+    """What an interrupted save left: the previous files, untouched (or nothing)."""
+    return ("The previous files there are unchanged. " if target.exists()
+            else "Nothing was written. ")
+
+
+def save_pair(model: models.Autoencoder, weights_target: Path, text: str,
+              text_target: Path) -> None:
+    """The model's weights (with its optimizer's state once compiled and built)
+    and a text describing them, both written or neither (recovery checkpoints
+    are written so). Raises OSError."""
+    write_pair(keras_writer(model.autoencoder.save_weights, ".weights.h5"), weights_target,
+               text, text_target)
+
+
+def write_pair(write_weights, weights_target: Path, text: str, text_target: Path) -> None:
+    """Weights written by `write_weights(tmp)` and a text, both or neither. Raises OSError.
+
+    Both files are complete on disk before either replaces its old self, so
+    a kill or a full disk mid-save leaves the old pair or the new pair: never
+    new weights described by the old text (but for the instant between the
+    two renames). A failed write removes its temporary file.
+    """
+    weights_tmp = write_temp(weights_target, write_weights)
+    try:
+        text_tmp = write_temp(text_target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        try:
+            os.replace(weights_tmp, weights_target)
+            os.replace(text_tmp, text_target)
+        finally:
+            text_tmp.unlink(missing_ok=True)
+    finally:
+        weights_tmp.unlink(missing_ok=True)
 
 
 def _reading_folder(name: str, folder: str | os.PathLike | None) -> str | os.PathLike | None:
@@ -232,6 +259,9 @@ def load_metadata(name: str, folder: str | os.PathLike | None = None) -> Metadat
         raise StoreError(f"{path}: no metadata file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StoreError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:  # json's parser recurses once per bracket: "[[[[..." ends here
+        raise StoreError(f"{path}: not metadata (JSON nested too deeply to read); "
+                         "save the weights again to rewrite it") from None
     if not isinstance(raw, dict):
         raise StoreError(f"{path}: expected a JSON object")
     missing = [k for k in REQUIRED_METADATA if k not in raw]
@@ -295,20 +325,61 @@ def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> None:
         raise StoreError(f"{path}: no such weights file")
     before = model.autoencoder.get_weights()
     try:
-        # Keras only accepts the .weights.h5 ending; copy other names aside.
-        if not path.name.endswith(".weights.h5"):
-            with tempfile.TemporaryDirectory() as tmpdir:
-                tmp = Path(tmpdir) / "user.weights.h5"
-                shutil.copyfile(path, tmp)
-                model.autoencoder.load_weights(str(tmp))
-        else:
-            model.autoencoder.load_weights(str(path))
+        _check_weights_file(path, model)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            # Keras only accepts the .weights.h5 ending; copy other names aside.
+            if not path.name.endswith(".weights.h5"):
+                with tempfile.TemporaryDirectory() as tmpdir:
+                    tmp = Path(tmpdir) / "user.weights.h5"
+                    shutil.copyfile(path, tmp)
+                    model.autoencoder.load_weights(str(tmp))
+            else:
+                model.autoencoder.load_weights(str(path))
+        # Keras loads what it can and only warns about the rest ("Skipping ...",
+        # "... could not be loaded"): half a model is not these weights.
+        partial = [str(w.message) for w in caught
+                   if "skipping" in str(w.message).lower() or "could not" in str(w.message)]
+        if partial:
+            raise ValueError(f"part of the model is missing from the file ({partial[0]})")
+        if not all(np.isfinite(w).all() for w in model.autoencoder.get_weights()):
+            raise ValueError("it holds NaN or infinite weights")
     except Exception as exc:  # Keras raises ValueError, OSError, KeyError...
         model.autoencoder.set_weights(before)
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StoreError(
             f"{path}: cannot load these weights into the {model.variant.name!r} model "
             f"(a file for another architecture, or a damaged file): {reason}") from None
+
+
+def _check_weights_file(path: Path, model: models.Autoencoder) -> None:
+    """Refuse, before Keras reads a byte of data, a file whose arrays are not numbers
+    or are larger than this whole model: Keras reads each array in full before
+    comparing its shape, and an empty chunked array may declare gigabytes."""
+    _check_h5_arrays(path, sum(w.nbytes for w in model.autoencoder.get_weights()))
+
+
+def _check_h5_arrays(source, limit: int) -> None:
+    """Raise ValueError for an HDF5 file (a path or a file object) holding an array
+    that is not numbers or that declares more than `limit` bytes."""
+    import h5py
+
+    problems: list[str] = []
+
+    def visit(name: str, obj) -> None:
+        if isinstance(obj, h5py.Dataset) and not problems:
+            if obj.dtype.kind not in "fiu":
+                problems.append(f"{name} holds {obj.dtype} values, not numbers")
+            elif obj.size * obj.dtype.itemsize > limit:
+                problems.append(f"{name} declares {obj.shape}, more than the whole model holds")
+
+    try:
+        with h5py.File(source, "r") as f:
+            f.visititems(visit)
+    except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
+        raise ValueError(f"not a readable HDF5 weights file ({str(exc)[:200]})") from None
+    if problems:
+        raise ValueError(problems[0])
 
 
 def load(model: models.Autoencoder, folder: str | os.PathLike | None = None) -> Metadata:
@@ -417,10 +488,54 @@ def export_keras(model: models.Autoencoder, path: str | os.PathLike) -> Path:
 
 
 def open_keras_file(path: str | os.PathLike):
-    """Load a user's `.keras` file in safe mode: no code from Lambda layers runs."""
+    """Load a user's `.keras` file in safe mode: no code from Lambda layers runs,
+    and no model is built whose weights the file could not hold."""
     keras = models.import_keras()
     try:
+        _check_keras_archive(keras, Path(path))
         return keras.saving.load_model(str(path), safe_mode=True, compile=False)
     except Exception as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StoreError(f"{path}: cannot open this Keras model safely: {reason}") from None
+
+
+def _check_keras_archive(keras, path: Path) -> None:
+    """Refuse a .keras archive before Keras builds the model it describes.
+
+    Keras builds every layer (allocating and filling its weights) before it
+    reads a single weight, so a config of a few bytes, `"units": 262144`,
+    took 2.5 GB and 7 s here before failing. The model is first built
+    without state (`keras.StatelessScope` defers every variable's
+    initialisation) to count the bytes its weights need; a genuine file
+    stores all of them in model.weights.h5.
+    """
+    import zipfile
+
+    size = path.stat().st_size
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            untrusted.check_zip_member(info, size)
+        config = json.loads(zf.read("config.json"))
+        stored = zf.getinfo("model.weights.h5").file_size
+    if not isinstance(config, dict):
+        raise ValueError("config.json does not describe a model")
+    config = dict(config, compile_config=None)
+    from keras.src.backend.common import global_state
+
+    # initialize_variables=False, or leaving the scope would allocate them
+    # all; Keras then keeps them in a global list of variables to initialise
+    # later, which is put back as it was (else each check would leak a model).
+    pending = list(global_state.get_global_attribute("uninitialized_variables") or [])
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        needed = sum(math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in model.weights)
+    finally:
+        global_state.set_global_attribute("uninitialized_variables", pending)
+    if needed > stored:
+        raise ValueError(f"its configuration declares {needed:,} bytes of weights but the "
+                         f"file stores {stored:,}: it is damaged")
+    # And no stored array larger than all the weights the model has (Keras
+    # reads each in full before comparing shapes: 12.8 GB for a forged one).
+    with zipfile.ZipFile(path) as zf, zf.open("model.weights.h5") as weights:
+        _check_h5_arrays(weights, needed)

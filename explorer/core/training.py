@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
-from explorer.core import models
+from explorer.core import leaks, models
 from explorer.core.data import Dataset, add_noise
 from explorer.core.tasks import TaskState
 
@@ -183,19 +184,27 @@ class TrainControl(TaskState):
 def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
           listener: ProgressListener | None = None,
           stop_event: threading.Event | TrainControl | None = None,
-          initial_epoch: int = 0) -> TrainResult:
+          initial_epoch: int = 0,
+          after_compile: Callable[[models.Autoencoder], None] | None = None) -> TrainResult:
     """Fit `model` (compiled here with the config's optimizer) on `dataset`.
 
     Returns how it ended. A NaN loss ends it as "failed" with the weights of
     the last good epoch put back; a set stop event ends it as "stopped"
     within one batch, keeping the weights as they are. A `TrainControl` may
     be passed instead of a bare event, to pause and resume too.
+
+    `initial_epoch` epochs are taken as done already (Keras' own numbering
+    continues from there; the results here count this call's epochs from 1).
+    `after_compile(model)` runs once the fresh optimizer exists, before the
+    first step: resuming a run restores the optimizer's state there.
     """
     config.validate()
     keras = models.import_keras()
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     models.compile_model(model, config.optimizer, config.learning_rate)
+    if after_compile is not None:
+        after_compile(model)
     x_in, x_target, val_in, val_target = training_arrays(dataset, config)
     has_val = len(val_in) > 0
     if isinstance(stop_event, TrainControl):
@@ -215,13 +224,16 @@ def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
     if stop_event.is_set():  # asked before the run began: not even one step
         return TrainResult("stopped", 0)
     try:
-        model.autoencoder.fit(
-            **inputs,
-            epochs=initial_epoch + config.epochs,
-            initial_epoch=initial_epoch,
-            callbacks=callbacks,
-            verbose=0,
-        )
+        # Without it each run's traced step stays in TensorFlow's gradient
+        # registry for good: about 5 MB a run (see core/leaks.py).
+        with leaks.forget_traced_gradients():
+            model.autoencoder.fit(
+                **inputs,
+                epochs=initial_epoch + config.epochs,
+                initial_epoch=initial_epoch,
+                callbacks=callbacks,
+                verbose=0,
+            )
     except _StopRequested:
         return TrainResult("stopped", progress.epochs_done, tuple(progress.history))
     except TrainingDiverged as exc:
