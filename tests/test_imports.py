@@ -42,3 +42,12 @@ def test_keras_import_leaves_the_collector_little_to_walk():
     assert int(frozen) > 100_000
     assert int(tracked) < int(frozen) // 50
     assert enabled == "True"
+
+
+def test_projection_modules_import_no_heavy_library():
+    """t-SNE, UMAP (which imports TensorFlow), numba and Qt load on first use only."""
+    mods = _modules_after("import explorer.core.projection, explorer.core.neighbour_maps, "
+                          "explorer.core.embedding_quality, explorer.core.cluster_agreement, "
+                          "explorer.core.timelapse, explorer.core.timelapse_store")
+    heavy = ("tensorflow", "keras", "openTSNE", "umap", "numba", "sklearn", "PySide6", "pyqtgraph")
+    assert not [m for m in mods if m.split(".")[0] in heavy]
