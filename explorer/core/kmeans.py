@@ -28,6 +28,7 @@ import numpy as np
 
 __all__ = [
     "KMeansStepper",
+    "adjusted_rand_index",
     "confusion_matrix",
     "kmeans_plus_plus",
     "normalized_mutual_info",
@@ -651,3 +652,26 @@ def normalized_mutual_info(labels: Any, truth: Any) -> float:
         return 0.0
     normalizer = (_entropy(a) + _entropy(b)) / 2.0
     return float(mi / max(normalizer, np.finfo(np.float64).eps))
+
+
+def adjusted_rand_index(labels: Any, other: Any) -> float:
+    """Adjusted Rand index between two labellings (scikit-learn's adjusted_rand_score).
+
+    1.0 for the same partition (whatever the cluster numbers), about 0 for
+    labellings that agree only by chance, negative when they agree less.
+    The pair counts are Python integers: at 70,000 points their products
+    overflow int64.
+    """
+    table = _contingency(labels, other)
+    n = int(table.sum())
+    sum_squares = int(np.sum(table.astype(np.int64) ** 2))
+    rows = [int(v) for v in table.sum(axis=1)]
+    cols = [int(v) for v in table.sum(axis=0)]
+    # Pairs of points: together in both (tp), apart in both (tn), or split by one only.
+    tp = sum_squares - n
+    fp = sum(v * v for v in rows) - sum_squares
+    fn = sum(v * v for v in cols) - sum_squares
+    tn = n * n - fp - fn - sum_squares
+    if fn == 0 and fp == 0:
+        return 1.0  # includes one cluster each, and every point on its own in both
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
