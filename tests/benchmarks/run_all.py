@@ -51,7 +51,10 @@ def _figure(name: str, r: dict) -> str:
     if name == "kmeans":
         return (f"{r['ours_ms']:.3f} ms vs fit {r['sklearn_fit_ms']:.3f} ms = {r['ratio']:.2f} "
                 f"(vs bare Lloyd iteration {r.get('ratio_vs_lloyd_iter', float('nan')):.2f})")
-    if name in ("kmeans_redraw", "slider"):
+    if name == "kmeans_redraw":
+        return (f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
+                f"(previous path p50 {r['previous_path_p50_ms']:.1f} ms: {r['speedup']:.2f}x)")
+    if name == "slider":
         return f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms"
     if name == "memory":
         return f"{r['peak_mb']:,} MB ({r['digits']:,} digits)"
