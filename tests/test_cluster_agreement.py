@@ -49,8 +49,9 @@ def test_renumbered_clusters_agree_completely():
     renumber = np.array([3, 0, 4, 1, 2])
     c = ca.compare_clusterings(a, renumber[a])
     assert c.ari == pytest.approx(1.0) and c.nmi == pytest.approx(1.0)
-    assert c.n_disagree == 0
+    assert c.n_disagree == 0 and c.agreement == 1.0 and c.n == 300
     np.testing.assert_array_equal(c.matching[renumber], np.arange(5))
+    assert "same partition" in c.describe()
 
 
 def test_the_disagreeing_points_are_the_moved_ones():
@@ -61,6 +62,8 @@ def test_the_disagreeing_points_are_the_moved_ones():
     b[moved] = perm[(a[moved] + 1) % 4]  # each moved to the next cluster over
     c = ca.compare_clusterings(a, b)
     np.testing.assert_array_equal(c.disagree, moved)
+    assert c.agreement == pytest.approx(196 / 200)
+    assert "98%" in c.describe() and "the 4 where" in c.describe()
     assert c.ari == pytest.approx(adjusted_rand_score(a, b))
     assert c.nmi == pytest.approx(normalized_mutual_info_score(a, b))
     with pytest.raises(ValueError):
