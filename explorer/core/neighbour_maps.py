@@ -8,15 +8,17 @@ raises `tasks.Cancelled` and returns nothing, not a half-optimised map.
 Why these libraries rather than code of our own: openTSNE's Barnes-Hut and
 FFT gradients and its callbacks (which see every intermediate layout and can
 stop the optimisation) are what animating and cancelling need, and umap-learn
-is the reference UMAP. Two things are done around them:
+is the reference UMAP. What is done around them:
 
+* Both are handed exact nearest neighbours (explorer.core.neighbours),
+  searched in blocks that a cancel can stop between.
 * **t-SNE** is tuned for a lecture hall rather than a paper: on 2,000 codes
   of the simple model, half openTSNE's iterations and a coarser Barnes-Hut
   keep the map's 10-NN agreement and trustworthiness at scikit-learn's
   (see TSNE_DEFAULTS and tests/benchmarks/bench_tsne.py). One thread: on the
-  shared two-core machines openTSNE's threaded gradient was slower.
-* **UMAP** is handed exact nearest neighbours (explorer.core.neighbours)
-  instead of building its pynndescent index, whose numba compilation took
+  shared two-core machines openTSNE's threaded gradient was slower. Its own
+  Annoy neighbour index took 3-7 s on 2,000 codes there, the exact search 0.5 s.
+* **UMAP** without its own pynndescent index, whose numba compilation took
   50-90 s at the first call of every process here; what is left to compile
   (its graph and layout kernels, about 10 s) is done by `warm_up_umap` and
   reported on its own as `compile_seconds`. UMAP has no callbacks; its
@@ -182,9 +184,10 @@ def tsne_2d(points: Any, state: TaskState | None = None, seed: int = 0, *,
             on_frame: FrameCallback | None = None) -> NeighbourMap:
     """t-SNE map of points (n, d) (or codes (n, ...)) by openTSNE.
 
-    PCA initialisation (openTSNE's), Barnes-Hut gradients below 10,000
-    points and FFT-accelerated ones from there (openTSNE's rule), early
-    exaggeration 12 for `early_iterations`, then `iterations` more.
+    Exact nearest neighbours (explorer.core.neighbours), PCA initialisation
+    (openTSNE's), Barnes-Hut gradients below 10,000 points and FFT-accelerated
+    ones from there (openTSNE's rule), early exaggeration 12 for
+    `early_iterations`, then `iterations` more.
     A perplexity above (n - 1) / 3 is lowered to it (and reported in params).
 
     on_frame(MapFrame), if given, is called on this thread with the initial
@@ -192,6 +195,7 @@ def tsne_2d(points: Any, state: TaskState | None = None, seed: int = 0, *,
     FRAME_INTERVAL_S while it optimises, and last with the final one.
     """
     import openTSNE
+    import openTSNE.nearest_neighbors
 
     state = ensure(state)
     t0 = time.perf_counter()
@@ -208,12 +212,21 @@ def tsne_2d(points: Any, state: TaskState | None = None, seed: int = 0, *,
     init = openTSNE.initialization.pca(x, random_state=seed)
     if on_frame is not None:
         on_frame(MapFrame(np.array(init, dtype=np.float32), 0, early + main, "start"))
+    # Exact neighbours, 3 x perplexity of them as openTSNE would take: on
+    # 2,000 codes 0.5 s against 3-7 s for openTSNE's own Annoy index on a
+    # loaded machine, and the search can be cancelled between its blocks.
+    k = min(n - 1, max(1, int(3 * perplexity)))
+    idx, dist = neighbours.knn(x, k, state.subrange(0.0, _TSNE_SHARE_NEIGHBOURS))
+    affinities = openTSNE.affinity.PerplexityBasedNN(
+        perplexity=perplexity, n_jobs=TSNE_THREADS,
+        knn_index=openTSNE.nearest_neighbors.PrecomputedNeighbors(idx, dist))
+    state.check()
     watch = _TsneWatch(state, on_frame, (("early exaggeration", early), ("optimising", main)))
     tsne = openTSNE.TSNE(
         perplexity=perplexity, early_exaggeration_iter=early, n_iter=main, theta=TSNE_THETA,
         n_jobs=TSNE_THREADS, random_state=seed, callbacks=watch,
         callbacks_every_iters=_CHECK_EVERY, verbose=False)
-    embedding = tsne.fit(x, initialization=init)
+    embedding = tsne.fit(affinities=affinities, initialization=init)
     if state.is_cancelled():  # fit returns the partial embedding of an interrupted run
         raise Cancelled
     coords = np.array(embedding, dtype=np.float32)
