@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from explorer.core import kmeans, models
+from explorer.core.blas import one_blas_thread
 from explorer.core.latent_points import padded_bounds
 from explorer.core.projection import flatten_codes, pca_2d
 
@@ -124,11 +125,16 @@ def lloyd_labels(points: Any, k: int, seed: int = 0, max_iter: int = _KMEANS_MAX
 
 def analyse_codes(codes: Any, labels: Any, k: int = K_CLUSTERS,
                   seed: int = 0) -> tuple[np.ndarray, float, float]:
-    """(own PCA map (n, 2) float32, purity, NMI of K-means) of one frame's codes."""
+    """(own PCA map (n, 2) float32, purity, NMI of K-means) of one frame's codes.
+
+    On one BLAS thread (see explorer.core.blas): these products are small,
+    and they run between training epochs.
+    """
     flat = flatten_codes(codes)
     lab = np.asarray(labels).reshape(-1)
-    coords = pca_2d(flat).coords
-    clusters = lloyd_labels(flat, min(k, flat.shape[0]), seed)
+    with one_blas_thread():
+        coords = pca_2d(flat).coords
+        clusters = lloyd_labels(flat, min(k, flat.shape[0]), seed)
     return (np.array(coords), kmeans.purity(clusters, lab),
             kmeans.normalized_mutual_info(clusters, lab))
 
