@@ -48,6 +48,16 @@ def test_pca_figures_match_a_direct_computation():
     assert eq.trustworthiness(x, coords) == q.trustworthiness
 
 
+def test_pca_of_32d_blobs_matches_a_direct_computation():
+    x, labels = blobs()  # 300 points, 6 well-separated blobs in 32-d
+    coords = pca_2d(x).coords
+    q = eq.map_quality(x, coords, labels, "pca")
+    assert q.dim == 32 and q.full_agreement == 1.0
+    assert q.map_agreement == pytest.approx(direct_agreement(coords.astype(np.float64), labels))
+    assert q.trustworthiness == pytest.approx(sk_trustworthiness(x, coords, n_neighbors=10),
+                                              abs=1e-12)
+
+
 @pytest.mark.parametrize("k", [1, 5, 12])
 def test_trustworthiness_matches_scikit_learn(k):
     rng = np.random.default_rng(k)
