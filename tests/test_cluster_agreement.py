@@ -103,3 +103,16 @@ def test_bad_labellings_rejected():
         ca.compare_clusterings([0, -1], [0, 1])
     with pytest.raises(ValueError, match="no points"):
         ca.compare_clusterings([], [])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_figures_from_the_confusion_table_equal_those_from_the_labels(seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(7, size=400)
+    labels[labels == 3] = 5  # cluster 3 empty: a zero row in the table
+    truth = np.where(rng.random(400) < 0.6, labels % 10, rng.integers(9, size=400))  # digit 9 absent
+    table = kmeans.confusion_matrix(labels, truth, 8)
+    assert kmeans.purity_from_table(table) == kmeans.purity(labels, truth)
+    assert kmeans.nmi_from_table(table) == pytest.approx(
+        kmeans.normalized_mutual_info(labels, truth), abs=1e-15)
+    assert kmeans.nmi_from_table(table) == pytest.approx(normalized_mutual_info_score(truth, labels))

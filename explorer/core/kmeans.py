@@ -31,8 +31,10 @@ __all__ = [
     "adjusted_rand_index",
     "confusion_matrix",
     "kmeans_plus_plus",
+    "nmi_from_table",
     "normalized_mutual_info",
     "purity",
+    "purity_from_table",
     "voronoi_labels",
 ]
 
@@ -616,7 +618,13 @@ def _contingency(labels: Any, truth: Any) -> np.ndarray:
 
 def purity(labels: Any, truth: Any) -> float:
     """Fraction of points whose cluster's majority digit is their own digit."""
-    table = _contingency(labels, truth)
+    return purity_from_table(_contingency(labels, truth))
+
+
+def purity_from_table(table: Any) -> float:
+    """Purity from a (clusters, classes) count table, e.g. `confusion_matrix`'s:
+    the same figure as `purity` of the labels it counts, without sorting them."""
+    table = np.asarray(table)
     n = table.sum()
     if n == 0:
         raise ValueError("purity of an empty labelling is undefined")
@@ -633,7 +641,15 @@ def normalized_mutual_info(labels: Any, truth: Any) -> float:
     """NMI(labels, truth) = I / ((H(labels) + H(truth)) / 2), the arithmetic
     normalisation that is scikit-learn's default, with its conventions: 1.0
     when both labellings are a single group, 0.0 when I = 0."""
-    table = _contingency(labels, truth)
+    return nmi_from_table(_contingency(labels, truth))
+
+
+def nmi_from_table(table: Any) -> float:
+    """NMI from a (clusters, classes) count table, e.g. `confusion_matrix`'s
+    (empty rows and columns are ignored, as absent labels are by
+    `normalized_mutual_info`): one bincount instead of sorting the labels."""
+    table = np.asarray(table)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     n_l, n_t = table.shape
     if (n_l == 1 and n_t == 1) or (n_l == 0 and n_t == 0):
         return 1.0
