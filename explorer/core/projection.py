@@ -148,13 +148,18 @@ def _top2_randomized(xc: np.ndarray, state: TaskState) -> tuple[np.ndarray, np.n
     return w[::-1][:2], comps
 
 
-def pca_2d(points: Any, state: TaskState | None = None) -> Projection:
+def pca_2d(points: Any, state: TaskState | None = None, *,
+           randomized: bool | None = None) -> Projection:
     """Principal-component projection of points (n, d) (or codes (n, ...)) to 2-D.
 
     Signs are fixed so that the largest-magnitude loading of each component
     is positive, so the picture does not flip between runs. d == 1 gives a
     zero second coordinate; constant data gives all-zero coordinates (and
     explained variance 0), never NaN.
+
+    ``randomized``: True for the subspace iteration whatever the size (the
+    time-lapse uses it for 1,000 1,568-d codes: 10-30 ms against 0.2 s for the
+    exact Gram route), False for the exact route, None to choose by size.
 
     ``state`` (a :class:`~explorer.core.tasks.TaskState`) gets the progress;
     once it is cancelled, :class:`~explorer.core.tasks.Cancelled` is raised.
@@ -190,7 +195,7 @@ def pca_2d(points: Any, state: TaskState | None = None) -> Projection:
         components[0, 0] = 1.0
         ratio[0] = 1.0
     else:
-        if min(n, d) <= _EXACT_LIMIT:
+        if not randomized and (randomized is False or min(n, d) <= _EXACT_LIMIT):
             eigvals, comps = _top2_exact(xc)
         else:
             eigvals, comps = _top2_randomized(xc, state)

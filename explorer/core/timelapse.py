@@ -50,6 +50,7 @@ PROBE_SIZE = 1000
 MAX_FRAMES = 500
 K_CLUSTERS = 10
 _KMEANS_MAX_ITER = 100
+_EXACT_PCA_MAX_DIM = 256
 
 
 @dataclass(frozen=True, eq=False)  # eq on arrays would be ambiguous
@@ -106,17 +107,22 @@ def lloyd_labels(points: Any, k: int, seed: int = 0, max_iter: int = _KMEANS_MAX
     """
     x = np.asarray(points, dtype=np.float64)
     x = x - x.mean(axis=0)  # the distance expansion below loses digits far from 0
-    centroids = kmeans.kmeans_plus_plus(x, k, rng=seed)
+    centroids = kmeans.kmeans_plus_plus(x, k, rng=seed).astype(np.float32)
+    # float32 products (half the time of float64): only the order of
+    # distances matters here, and the data are centred.
+    x = x.astype(np.float32)
     sq = np.einsum("ij,ij->i", x, x)
     labels = np.full(x.shape[0], -1, dtype=np.intp)
+    onehot = np.zeros((k, x.shape[0]), dtype=np.float32)
+    rows = np.arange(x.shape[0])
     for _ in range(max_iter):
         d2 = sq[:, None] - 2.0 * (x @ centroids.T) + np.einsum("ij,ij->i", centroids, centroids)
         new = np.argmin(d2, axis=1)
         if np.array_equal(new, labels):
             break
         labels = new
-        onehot = np.zeros((k, x.shape[0]))
-        onehot[labels, np.arange(x.shape[0])] = 1.0
+        onehot[:] = 0.0
+        onehot[labels, rows] = 1.0
         counts = onehot.sum(axis=1)
         filled = counts > 0
         centroids[filled] = (onehot[filled] @ x) / counts[filled, None]
@@ -133,7 +139,8 @@ def analyse_codes(codes: Any, labels: Any, k: int = K_CLUSTERS,
     flat = flatten_codes(codes)
     lab = np.asarray(labels).reshape(-1)
     with one_blas_thread():
-        coords = pca_2d(flat).coords
+        # Wide codes (the denoising model's 1,568) by subspace iteration: 3x faster here.
+        coords = pca_2d(flat, randomized=flat.shape[1] > _EXACT_PCA_MAX_DIM).coords
         clusters = lloyd_labels(flat, min(k, flat.shape[0]), seed)
     return (np.array(coords), kmeans.purity(clusters, lab),
             kmeans.normalized_mutual_info(clusters, lab))
