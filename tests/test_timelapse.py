@@ -194,3 +194,18 @@ def test_recording_during_a_real_training_run(tiny):
     np.testing.assert_allclose(snap.train_loss[1:], [h.train_loss for h in result.history])
     codes = models.encode(model, probe.images)
     np.testing.assert_allclose(rec.last_codes, codes.reshape(40, -1), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("arch", ["simple", "sparse", "deep", "conv", "denoise"])
+def test_every_shipped_model_comes_with_the_frames_of_its_configuration(arch, embedded):
+    frames = load_timelapse(timelapse_path(arch))
+    meta = store.load_metadata(arch)
+    assert frames.arch_id == arch and "re-run" in frames.note
+    assert len(frames) == meta.epochs + 1  # before the first epoch, then after each
+    np.testing.assert_array_equal(frames.epochs, np.arange(meta.epochs + 1))
+    probe = tl.make_probe(embedded)  # the probe the program would draw on the same data
+    np.testing.assert_array_equal(frames.probe_indices, probe.indices)
+    np.testing.assert_array_equal(frames.labels, probe.labels)
+    assert np.all(np.isfinite(frames.coords)) and np.all(np.isnan(frames.train_loss[:1]))
+    assert frames.val_loss[-1] == pytest.approx(meta.val_loss, abs=0.01)
+    assert frames.purity[-1] > 0.3 and frames.nmi[-1] > 0.3
