@@ -51,3 +51,12 @@ def test_the_installation_modules_import_neither_qt_nor_tensorflow():
                           "explorer.core.image_folder, explorer.core.package_data")
     assert not any(m.startswith(("PySide6", "pyqtgraph", "shiboken6")) for m in mods)
     assert "tensorflow" not in mods and "keras" not in mods
+
+
+def test_projection_modules_import_no_heavy_library():
+    """t-SNE, UMAP (which imports TensorFlow), numba and Qt load on first use only."""
+    mods = _modules_after("import explorer.core.projection, explorer.core.neighbour_maps, "
+                          "explorer.core.embedding_quality, explorer.core.cluster_agreement, "
+                          "explorer.core.timelapse, explorer.core.timelapse_store")
+    heavy = ("tensorflow", "keras", "openTSNE", "umap", "numba", "sklearn", "PySide6", "pyqtgraph")
+    assert not [m for m in mods if m.split(".")[0] in heavy]

@@ -55,6 +55,18 @@ def test_randomized_route_matches_exact(monkeypatch):
     np.testing.assert_array_equal(pca_2d(x).coords, fast.coords)  # seeded: repeatable
 
 
+def test_the_route_can_be_chosen_and_gives_the_same_axes():
+    x = correlated(300, 400, seed=2)  # small enough for the exact route by default
+    exact = pca_2d(x, randomized=False)
+    fast = pca_2d(x, randomized=True)
+    # 400 directions of slowly falling variance: the iteration's stopping rule
+    # (axes moving < 1e-9 per pass) leaves them within 1e-7
+    np.testing.assert_allclose(fast.components, exact.components, atol=1e-7)
+    np.testing.assert_allclose(fast.explained_variance_ratio, exact.explained_variance_ratio,
+                               rtol=1e-9)
+    np.testing.assert_array_equal(pca_2d(x).coords, exact.coords)
+
+
 def test_sign_is_deterministic():
     x = correlated(400, 16, seed=3)
     p = pca_2d(x)

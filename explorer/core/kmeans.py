@@ -28,10 +28,13 @@ import numpy as np
 
 __all__ = [
     "KMeansStepper",
+    "adjusted_rand_index",
     "confusion_matrix",
     "kmeans_plus_plus",
+    "nmi_from_table",
     "normalized_mutual_info",
     "purity",
+    "purity_from_table",
     "voronoi_labels",
 ]
 
@@ -615,7 +618,13 @@ def _contingency(labels: Any, truth: Any) -> np.ndarray:
 
 def purity(labels: Any, truth: Any) -> float:
     """Fraction of points whose cluster's majority digit is their own digit."""
-    table = _contingency(labels, truth)
+    return purity_from_table(_contingency(labels, truth))
+
+
+def purity_from_table(table: Any) -> float:
+    """Purity from a (clusters, classes) count table, e.g. `confusion_matrix`'s:
+    the same figure as `purity` of the labels it counts, without sorting them."""
+    table = np.asarray(table)
     n = table.sum()
     if n == 0:
         raise ValueError("purity of an empty labelling is undefined")
@@ -632,7 +641,15 @@ def normalized_mutual_info(labels: Any, truth: Any) -> float:
     """NMI(labels, truth) = I / ((H(labels) + H(truth)) / 2), the arithmetic
     normalisation that is scikit-learn's default, with its conventions: 1.0
     when both labellings are a single group, 0.0 when I = 0."""
-    table = _contingency(labels, truth)
+    return nmi_from_table(_contingency(labels, truth))
+
+
+def nmi_from_table(table: Any) -> float:
+    """NMI from a (clusters, classes) count table, e.g. `confusion_matrix`'s
+    (empty rows and columns are ignored, as absent labels are by
+    `normalized_mutual_info`): one bincount instead of sorting the labels."""
+    table = np.asarray(table)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     n_l, n_t = table.shape
     if (n_l == 1 and n_t == 1) or (n_l == 0 and n_t == 0):
         return 1.0
@@ -651,3 +668,26 @@ def normalized_mutual_info(labels: Any, truth: Any) -> float:
         return 0.0
     normalizer = (_entropy(a) + _entropy(b)) / 2.0
     return float(mi / max(normalizer, np.finfo(np.float64).eps))
+
+
+def adjusted_rand_index(labels: Any, other: Any) -> float:
+    """Adjusted Rand index between two labellings (scikit-learn's adjusted_rand_score).
+
+    1.0 for the same partition (whatever the cluster numbers), about 0 for
+    labellings that agree only by chance, negative when they agree less.
+    The pair counts are Python integers: at 70,000 points their products
+    overflow int64.
+    """
+    table = _contingency(labels, other)
+    n = int(table.sum())
+    sum_squares = int(np.sum(table.astype(np.int64) ** 2))
+    rows = [int(v) for v in table.sum(axis=1)]
+    cols = [int(v) for v in table.sum(axis=0)]
+    # Pairs of points: together in both (tp), apart in both (tn), or split by one only.
+    tp = sum_squares - n
+    fp = sum(v * v for v in rows) - sum_squares
+    fn = sum(v * v for v in cols) - sum_squares
+    tn = n * n - fp - fn - sum_squares
+    if fn == 0 and fp == 0:
+        return 1.0  # includes one cluster each, and every point on its own in both
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))

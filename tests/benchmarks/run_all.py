@@ -1,6 +1,6 @@
 """Run every benchmark and print one table (and the JSON of each).
 
-    python tests/benchmarks/run_all.py            # full pass (about 10 minutes)
+    python tests/benchmarks/run_all.py            # full pass (about 15 minutes)
     python tests/benchmarks/run_all.py --quick    # a short pass
     python tests/benchmarks/run_all.py --only startup memory
 
@@ -31,6 +31,8 @@ BENCHMARKS = [
     ("responsiveness", "bench_responsiveness", "10 ms GUI timer lateness, conv training"),
     ("kmeans", "bench_kmeans", "one assign+update / sklearn Lloyd iteration"),
     ("kmeans_redraw", "bench_kmeans_redraw", "redraw 10,000 points + Voronoi"),
+    ("tsne", "bench_tsne", "t-SNE of 2,000 codes: ours / scikit-learn"),
+    ("umap", "bench_umap", "UMAP of 8,000 codes, compilation apart"),
     ("slider", "bench_slider", "noise slider to repaint, conv"),
     ("memory", "bench_memory", "peak RSS, 70,000 digits + 1 epoch"),
     ("sweep", "bench_sweep", "2 one-thread workers / one process; engine overhead per trial"),
@@ -52,7 +54,19 @@ def _figure(name: str, r: dict) -> str:
     if name == "kmeans":
         return (f"{r['ours_ms']:.3f} ms vs fit {r['sklearn_fit_ms']:.3f} ms = {r['ratio']:.2f} "
                 f"(vs bare Lloyd iteration {r.get('ratio_vs_lloyd_iter', float('nan')):.2f})")
-    if name in ("kmeans_redraw", "slider"):
+    if name == "kmeans_redraw":
+        return (f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
+                f"(previous path p50 {r['previous_path_p50_ms']:.1f} ms: {r['speedup']:.2f}x)")
+    if name == "tsne":
+        return (f"{r['ours_s']:.1f} s vs scikit-learn {r['sklearn_s']:.1f} s = {r['ratio']:.2f}x; "
+                f"10-NN agreement {r['ours_agreement']:.3f} vs {r['sklearn_agreement']:.3f} "
+                f"(code {r['code_agreement']:.3f}); first frame {r['first_frame_s']:.2f} s, "
+                f"first optimised frame {r['first_optimised_frame_s']:.2f} s")
+    if name == "umap":
+        return (f"compile {r['compile_s']:.1f} s (once per process), then {r['first_map_s']:.1f} s "
+                f"and {r['second_map_s']:.1f} s per map; import {r['import_s']:.1f} s; 10-NN "
+                f"agreement {r['map_agreement']:.3f} (code {r['code_agreement']:.3f})")
+    if name == "slider":
         return f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms"
     if name == "memory":
         return f"{r['peak_mb']:,} MB ({r['digits']:,} digits)"
