@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 
-# Before any Qt import: tests never need a screen.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Before any Qt import: tests never need a screen. The offscreen platform's own
+# screen is 800 x 600, smaller than the window sizes the layout tests check
+# (up to 1,920 x 1,080): give it a desk-sized one (tests/offscreen-screen.json).
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    _screen = os.path.join(os.path.dirname(__file__), "offscreen-screen.json")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest

@@ -196,6 +196,32 @@ def code_sparsity(model: models.Autoencoder, dataset: Dataset,
     return sparsity_stats(encode_test_split(model, dataset, state), bins=bins)
 
 
+@dataclass(frozen=True, eq=False)
+class SparsityPair:
+    """The seed's comparison: the same digits coded by two models, and each
+    model's sparsity over the test split."""
+
+    arch_ids: tuple[str, str]
+    codes: tuple[np.ndarray, np.ndarray]  # each (n, *code_shape), of the same digits
+    stats: tuple[SparsityStats, SparsityStats]
+    indices: np.ndarray  # the digits, into the test split
+    levels: tuple[float, float]  # one colour scale for both
+
+
+def sparsity_pair(first: models.Autoencoder, second: models.Autoencoder, dataset: Dataset,
+                  indices: np.ndarray, state: TaskState | None = None) -> SparsityPair:
+    """Codes of the shown digits by both models, on one scale, and their
+    sparsity over the test split (on the model thread)."""
+    state = ensure(state)
+    indices = np.asarray(indices, dtype=np.int64)
+    digits = np.asarray(dataset.x_test[indices], dtype=np.float32)
+    codes = tuple(models.encode(m, digits) for m in (first, second))
+    stats = tuple(code_sparsity(m, dataset, state.subrange(i / 2, (i + 1) / 2))
+                  for i, m in enumerate((first, second)))
+    return SparsityPair((first.arch_id, second.arch_id), codes, stats, indices,
+                        code_levels(np.concatenate([c.reshape(-1) for c in codes])))
+
+
 # ------------------------------------------------------------ code pictures
 def code_image(code: np.ndarray, arch_id: str, columns: int = 8) -> np.ndarray:
     """One digit's code as a 2-D picture.

@@ -68,6 +68,7 @@ class Session(QObject):
         self.book = WeightsBook()
         self.is_ready = False
         self._model: models.Autoencoder | None = None  # touched on the model thread only
+        self._companions: dict[str, tuple[object, models.Autoencoder]] = {}  # model thread
         self.runner = TrainingRunner(self)
         self.guard = DiscardGuard(self)  # the window sets guard.ask, its Save/Discard dialog
         self._builds_waiting = 0  # architecture builds and resets queued, not yet answered
@@ -307,6 +308,26 @@ class Session(QObject):
             current = Current(arch_id, None, "fresh, untrained weights")
         self._model = model
         return current
+
+    def companion(self, arch_id: str) -> models.Autoencoder:
+        """On the model thread: `arch_id`'s model with the weights the window holds
+        for it: the loaded model when it is that architecture, else one built
+        (and kept for the next request) with its weights from this session, or
+        those it starts with. For views that set two models side by side."""
+        if self._model is not None and self._model.arch_id == arch_id:
+            return self._model
+        kept = self.book.get(arch_id)
+        identity = id(kept.weights) if kept is not None else None
+        cached = self._companions.get(arch_id)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        model = models.build(arch_id)
+        if kept is not None:
+            model.autoencoder.set_weights(list(kept.weights))
+        else:
+            kept_weights.load_default(model, self.trained_dir)
+        self._companions[arch_id] = (identity, model)
+        return model
 
     def _on_model_built(self, current: Current) -> None:
         self._builds_waiting -= 1

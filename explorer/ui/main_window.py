@@ -15,6 +15,7 @@ import os
 import time
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox
 
 from explorer.core.data import Dataset, DatasetError
@@ -90,7 +91,8 @@ class MainWindow(QMainWindow, WindowMenus):
         if not getattr(self, "_fitted", False):
             self._fitted = True
             self._fit_to_screen()
-            QTimer.singleShot(0, self._fit_frame_to_screen)  # once the frame is known
+            for delay_ms in (0, 300, 1500):  # once the window manager has framed it
+                QTimer.singleShot(delay_ms, self._fit_frame_to_screen)
 
     def _fit_to_screen(self) -> None:
         """The remembered (or default 1,280 x 820) size, but never larger than the screen."""
@@ -98,10 +100,12 @@ class MainWindow(QMainWindow, WindowMenus):
         if screen is None or self.isMaximized() or self.isFullScreen():
             return
         room = screen.availableGeometry()
-        # The frame is not known before the window manager has placed the
-        # window: leave room for a title bar and borders.
-        width = min(self.width(), room.width() - 16)
-        height = min(self.height(), room.height() - 48)
+        # The frame is not known before the window manager has framed the
+        # window: leave room for a title bar and borders where there is one
+        # (_fit_frame_to_screen corrects it once it is known).
+        framed = QGuiApplication.platformName() not in ("offscreen", "minimal")
+        width = min(self.width(), room.width() - (16 if framed else 0))
+        height = min(self.height(), room.height() - (48 if framed else 0))
         if (width, height) != (self.width(), self.height()):
             self.resize(width, height)
 

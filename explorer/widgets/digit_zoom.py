@@ -1,8 +1,9 @@
 """One digit shown large, with its label, its loss and its code: for the back row.
 
 A non-modal window (Esc closes it) that any tab can open on a digit it
-shows; it draws with crisp, nearest-neighbour pixels at whatever size it is
-given, and follows its own resizing.
+shows (the Reconstructions tab does on a click); it draws with crisp,
+nearest-neighbour pixels at whatever size it is given, and follows its own
+resizing.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QDialog, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from explorer.core import views
 from explorer.widgets.digit_grid import array_to_qimage, rgb_to_qimage
 from explorer.widgets.theme import relative_font
 
 
-class _Picture(QWidget):
+class Picture(QWidget):
     """An image scaled to fit, aspect kept, pixels kept square and sharp."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -28,6 +30,10 @@ class _Picture(QWidget):
     def set_image(self, image: QImage | None) -> None:
         self.image = image
         self.update()
+
+    def set_image_rgb(self, rgb: np.ndarray) -> None:
+        """An (h, w, 3) uint8 picture."""
+        self.set_image(rgb_to_qimage(rgb))
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(336, 336)
@@ -63,9 +69,9 @@ class DigitZoom(QDialog):
         self.title_label.setObjectName("digit_zoom_title")
         relative_font(self.title_label, 1.6, bold=True)
         self.title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.digit = _Picture()
+        self.digit = Picture()
         self.digit.setObjectName("digit_zoom_picture")
-        self.code = _Picture()
+        self.code = Picture()
         self.code.setObjectName("digit_zoom_code")
         self.code.setMinimumSize(32, 32)
         self.lines_label = QLabel()
@@ -79,11 +85,16 @@ class DigitZoom(QDialog):
         layout.addWidget(self.lines_label)
         self.resize(420, 560)
 
-    def show_digit(self, image: np.ndarray, title: str, lines: list[str],
+    def show_digit(self, images: np.ndarray | list[np.ndarray], title: str, lines: list[str],
                    code_rgb: np.ndarray | None = None) -> None:
+        """One digit, or several side by side (its original, noisy input and
+        reconstruction), with caption lines and its code as an RGB picture."""
+        digits = [np.asarray(i, np.float32).reshape(28, 28) for i in
+                  (images if isinstance(images, list) else [images])]
         self.setWindowTitle(title)
         self.title_label.setText(title)
-        self.digit.set_image(array_to_qimage(np.asarray(image, np.float32).reshape(28, 28)))
+        strip = views.strip_image(np.stack(digits), len(digits), gap=2, fill=np.nan)
+        self.digit.set_image(array_to_qimage(strip, transparent_nan=True))
         self.code.setVisible(code_rgb is not None)
         self.code.set_image(rgb_to_qimage(code_rgb) if code_rgb is not None else None)
         self.lines_label.setText("\n".join(lines))

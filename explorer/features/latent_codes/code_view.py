@@ -13,6 +13,7 @@ from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
 from explorer.features.latent_codes.state import CodesDrawing
+from explorer.widgets.code_colours import CODE_COLOURS
 
 DIGIT = 28.0  # a digit's size in view units
 SLOT_GAP = 8.0  # view units between slots
@@ -20,14 +21,6 @@ CODE_TOP = DIGIT + 6.0
 MAX_DIGITS = 10  # the selection never shows more
 
 # One colormap for the screen and for the exported PNG.
-CODE_COLOURS = pg.colormap.get("viridis")
-
-
-def code_lut() -> np.ndarray:
-    """CODE_COLOURS as 256 RGB rows (uint8), for colouring an exported picture."""
-    return CODE_COLOURS.getLookupTable(nPts=256, alpha=False, mode="byte")
-
-
 class LatentCodeView(pg.GraphicsLayoutWidget):
     """Ten digits, each over its code picture, with one colour bar for all.
 
@@ -39,7 +32,7 @@ class LatentCodeView(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setMinimumHeight(220)
+        self.setMinimumHeight(150)
         self.setBackground(self.palette().window().color())
         vb = self.addViewBox(row=0, col=0)
         vb.setAspectLocked(True)
@@ -149,7 +142,7 @@ class CodeBars(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setBackground(self.palette().base().color())
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(100)
         self.setLabel("bottom", "code unit")
         self.setLabel("left", "activation")
         self.setMouseEnabled(x=True, y=False)
@@ -178,7 +171,7 @@ class ActivationHistogram(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setBackground(self.palette().base().color())
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(100)
         self.setLabel("bottom", "activation (non-zero values)")
         self.setLabel("left", "count")
         self.setMouseEnabled(x=False, y=False)

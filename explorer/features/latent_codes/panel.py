@@ -21,20 +21,19 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.core import views
-from explorer.features.latent_codes.code_view import (
-    ActivationHistogram,
-    CodeBars,
-    LatentCodeView,
-    code_lut,
-)
+from explorer.features.latent_codes.code_view import ActivationHistogram, CodeBars, LatentCodeView
+from explorer.features.latent_codes.comparison import SparsityComparison
+from explorer.features.latent_codes.comparison_view import ComparisonView
 from explorer.features.latent_codes.state import LatentCodesState, SparsityRecord
 from explorer.services.features import ExportablePlot, FeatureView
 from explorer.services.session import Session
+from explorer.widgets.code_colours import code_lut
 
 
 class LatentPanel(QWidget, FeatureView):
@@ -53,6 +52,7 @@ class LatentPanel(QWidget, FeatureView):
         super().__init__(parent)
         self.session = session
         self.state = LatentCodesState(session, is_shown=self.isVisible, parent=self)
+        self.comparison = SparsityComparison(session, is_shown=self.isVisible, parent=self)
         self._build()
 
         state = self.state
@@ -62,6 +62,7 @@ class LatentPanel(QWidget, FeatureView):
         state.sparsity_text_changed.connect(self.sparsity_label.setText)
         state.stats_updated.connect(self._show_stats)
         self.latent_view.column_clicked.connect(state.select_code)
+        state.code_selected.connect(lambda _c: self.details.setCurrentWidget(self.code_bars))
         self._show_codes()
         self.sparsity_label.setText(state.sparsity_text)
 
@@ -85,6 +86,7 @@ class LatentPanel(QWidget, FeatureView):
         self.sparsity_label.setObjectName("sparsity_label")
         self.sparsity_label.setWordWrap(True)
         self.sparsity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.comparison_view = ComparisonView(self.comparison)
         self.activation_histogram = ActivationHistogram()
         self.activation_histogram.setObjectName("activation_histogram")
         self.sparsity_table = QTableWidget(0, 4)
@@ -102,17 +104,23 @@ class LatentPanel(QWidget, FeatureView):
         top = QHBoxLayout()
         top.addWidget(self.caption_label, 1)
         top.addWidget(self.export_latent_button)
-        stats = QVBoxLayout()
-        stats.addWidget(self.sparsity_label)
-        stats.addWidget(self.activation_histogram, 1)
-        stats.addWidget(self.sparsity_table)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.code_bars, 3)
-        bottom.addLayout(stats, 2)
+        stats = QWidget()
+        column = QVBoxLayout(stats)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.sparsity_label)
+        column.addWidget(self.activation_histogram, 1)
+        column.addWidget(self.sparsity_table)
+        # One at a time below the codes: a chosen code's values, the
+        # activations of the test split, and the seed's simple-against-sparse.
+        self.details = QTabWidget()
+        self.details.setObjectName("latent_details")
+        self.details.addTab(self.code_bars, "Chosen code")
+        self.details.addTab(stats, "Activations")
+        self.details.addTab(self.comparison_view, "Simple against sparse")
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.latent_view, 3)
-        layout.addLayout(bottom, 2)
+        layout.addWidget(self.details, 2)
 
     # -------------------------------------------------------------- public
     def exportable_plots(self) -> list[ExportablePlot]:
@@ -170,6 +178,7 @@ class LatentPanel(QWidget, FeatureView):
 
     def shutdown(self) -> None:
         self.state.stop()
+        self.comparison.stop()
 
     # ------------------------------------------------------------ binding
     def _ask_png_path(self, default_name: str) -> str | None:
@@ -220,3 +229,4 @@ class LatentPanel(QWidget, FeatureView):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self.state.on_shown()
+        self.comparison.on_shown()

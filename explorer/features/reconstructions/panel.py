@@ -26,7 +26,9 @@ from explorer.core import views
 from explorer.features.reconstructions.state import ReconstructionsState
 from explorer.services.features import DemoAction, FeatureView
 from explorer.services.session import Session
+from explorer.widgets.code_colours import coloured_code
 from explorer.widgets.digit_grid import DigitGrid
+from explorer.widgets.digit_zoom import DigitZoom
 
 
 class ReconstructionPanel(QWidget, FeatureView):
@@ -34,6 +36,29 @@ class ReconstructionPanel(QWidget, FeatureView):
 
     feature_key = "reconstructions"
     view_updated = Signal(object)  # the ReconView just drawn
+
+    def show_digit(self, column: int) -> None:
+        """The digit in `column` large: its original, its input and its
+        reconstruction, with its label, loss and code (for the back row)."""
+        view = self.current_view
+        if view is None or not 0 <= column < len(view.indices):
+            return
+        images = [view.originals[column]]
+        if view.noisy is not None:
+            images.append(view.noisy[column])
+        images.append(view.reconstructions[column])
+        picture = views.code_image(view.codes[column], view.arch_id)
+        code = coloured_code(picture, views.code_levels(view.codes))
+        noise = f" from noise {view.noise:.2f}" if view.noisy is not None else ""
+        lines = ["original, " + ("noisy input, " if view.noisy is not None else "")
+                 + "reconstruction",
+                 f"reconstruction loss {view.per_digit_loss[column]:.4f}{noise}",
+                 f"its code ({view.arch_id}): {view.codes[column].size} numbers, "
+                 f"on the Latent codes tab's colour scale"]
+        if self.zoom is None:
+            self.zoom = DigitZoom(self)
+        self.zoom.show_digit(images, f"Digit {view.labels[column]} · test #{view.indices[column]}",
+                             lines, code)
 
     def demo_actions(self) -> list[DemoAction]:
         """The Digits menu: which ten digits, and the noise, from the keyboard."""
@@ -124,6 +149,9 @@ class ReconstructionPanel(QWidget, FeatureView):
         self.recon_view = DigitGrid()
         self.recon_view.setObjectName("recon_view")
         self.recon_view.setAccessibleName("Originals, noisy inputs and reconstructions")
+        self.recon_view.setToolTip("Click a digit to see it large, with its loss and code")
+        self.recon_view.digit_clicked.connect(self.show_digit)
+        self.zoom: DigitZoom | None = None
 
         hint = QLabel("Above each original: its label. Under each reconstruction: its "
                       "binary cross-entropy against the clean original (lower is better).")
