@@ -241,6 +241,8 @@ class JPlot(pg.PlotWidget):
         super().__init__(parent, background="w")
         self.setObjectName("kmeans_j_plot")
         self.setAccessibleName("The objective J after every half step")
+        # Readable at 600 pixels of window height too (it was squashed to 30).
+        self.setMinimumHeight(110)
         item = self.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.2)
         item.setLabel("bottom", "half step")
