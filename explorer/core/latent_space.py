@@ -160,7 +160,19 @@ class Interpolation:
     latent: np.ndarray  # (steps, 28, 28): decoder((1 - t) code_a + t code_b)
     codes: np.ndarray  # (steps, d)
     path: np.ndarray  # (steps, 2): the codes placed on the map
-    far: np.ndarray  # (steps,) bool: codes far from every test code
+    distances: np.ndarray  # (steps,): each code's distance to its nearest test code
+    threshold: float  # beyond which a code is far outside the data
+
+    @property
+    def far(self) -> np.ndarray:
+        """(steps,) bool: the codes far from every test code."""
+        return self.distances > self.threshold
+
+    def decoded(self, frame: int, code_shape: tuple[int, ...]) -> Decoded:
+        """Step `frame` of the latent path as a decoded point."""
+        return Decoded(self.latent[frame], self.codes[frame].reshape(code_shape), self.path[frame],
+                       float(self.distances[frame]), self.threshold,
+                       f"step {frame + 1} of {self.steps}, from {self.labels[0]} to {self.labels[1]}")
 
     @property
     def steps(self) -> int:
@@ -179,10 +191,11 @@ def interpolate(model: models.Autoencoder, dataset: Any, latent_map: LatentMap,
     ca, cb = flatten_codes(models.encode(model, ends)).astype(np.float64)
     codes = ((1 - ts)[:, None] * ca[None] + ts[:, None] * cb[None]).astype(np.float32)
     pixel = ((1 - ts)[:, None, None] * ends[0] + ts[:, None, None] * ends[1]).astype(np.float32)
-    far, _ = latent_map.far_code(codes)
+    _far, distances = latent_map.far_code(codes)
     labels = np.asarray(dataset.y_test[[int(row_a), int(row_b)]], dtype=np.int64)
     return Interpolation((int(row_a), int(row_b)), (int(labels[0]), int(labels[1])), ts, pixel,
-                         decode(model, codes), codes, latent_map.place(codes), far)
+                         decode(model, codes), codes, latent_map.place(codes), distances,
+                         latent_map.code_threshold)
 
 
 # ------------------------------------------------------------ K-means clusters
