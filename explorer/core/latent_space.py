@@ -254,12 +254,22 @@ class DrawingAnalysis:
     distances: np.ndarray  # (k,)
     neighbour_labels: np.ndarray  # (k,)
     neighbour_images: np.ndarray  # (k, 28, 28)
-    far: bool  # farther from every test code than 99 in 100 test codes are from theirs
+    threshold: float  # the map's code threshold: beyond it a code is far outside the data
     cluster: int | None  # the K-means cluster it falls into (None: no fitting centroids)
+
+    @property
+    def far(self) -> bool:
+        """Farther from every test code than 99 in 100 test codes are from theirs."""
+        return bool(self.distances[0] > self.threshold)
 
     @property
     def is_blank(self) -> bool:
         return not bool(self.digit.any())
+
+    def decoded(self) -> Decoded:
+        """The drawing's code decoded (its reconstruction), as a decoded point."""
+        return Decoded(self.reconstruction, self.code, self.xy, float(self.distances[0]),
+                       self.threshold, "the drawn digit's code")
 
 
 def analyse_drawing(model: models.Autoencoder, latent_map: LatentMap, picture: Any,
@@ -270,12 +280,11 @@ def analyse_drawing(model: models.Autoencoder, latent_map: LatentMap, picture: A
     codes, recon = models.encode_and_reconstruct(model, digit[None])
     flat = flatten_codes(codes)
     rows, dist = latent_map.nearest(flat, k)
-    far, _ = latent_map.far_code(flat)
     cluster = None
     if clusters is not None and clusters.fits(model.arch_id, latent_map.dim):
         cluster = int(clusters.assign(digit.reshape(1, -1) if clusters.source == "pixels"
                                       else flat)[0])
     rows = rows[0]
     return DrawingAnalysis(digit, codes[0], recon[0], latent_map.place(flat)[0], rows, dist[0],
-                           latent_map.labels[rows], latent_map.images[rows], bool(far[0]),
-                           cluster)
+                           latent_map.labels[rows], latent_map.images[rows],
+                           latent_map.code_threshold, cluster)

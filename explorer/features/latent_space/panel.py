@@ -267,6 +267,7 @@ class LatentSpacePanel(QWidget, FeatureView):
             return
         self.draw_page.show_analysis(analysis, m.arch_id, self._levels, self._cluster_text(analysis))
         self.map_plot.set_drawn(analysis.xy, analysis.far)
+        self.decoded_view.show_decoded(analysis.decoded(), m.arch_id, self._levels)
 
     def _cluster_text(self, analysis) -> str:
         clusters = self.session.clusters.clusters
