@@ -33,6 +33,9 @@ BENCHMARKS = [
     ("kmeans_redraw", "bench_kmeans_redraw", "redraw 10,000 points + Voronoi"),
     ("slider", "bench_slider", "noise slider to repaint, conv"),
     ("memory", "bench_memory", "peak RSS, 70,000 digits + 1 epoch"),
+    ("latent_hover", "bench_latent_hover", "mouse move on the latent map to the decoded digit, conv"),
+    ("latent_stroke", "bench_latent_stroke", "a drawn stroke to every linked view, conv"),
+    ("latent_grid", "bench_latent_grid", "15x15 decoder grid over the visible map, conv"),
 ]
 
 
@@ -51,7 +54,10 @@ def _figure(name: str, r: dict) -> str:
     if name == "kmeans":
         return (f"{r['ours_ms']:.3f} ms vs fit {r['sklearn_fit_ms']:.3f} ms = {r['ratio']:.2f} "
                 f"(vs bare Lloyd iteration {r.get('ratio_vs_lloyd_iter', float('nan')):.2f})")
-    if name in ("kmeans_redraw", "slider"):
+    if name == "latent_grid":
+        return (f"conv p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
+                f"(denoise p50 {r['denoise_p50_ms']:.1f} ms, p95 {r['denoise_p95_ms']:.1f} ms)")
+    if name in ("kmeans_redraw", "slider", "latent_hover", "latent_stroke"):
         return f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms"
     if name == "memory":
         return f"{r['peak_mb']:,} MB ({r['digits']:,} digits)"

@@ -127,7 +127,10 @@ class KMeansPanel(QWidget, FeatureView):
         side.setMaximumWidth(360)
         left = column(self.status_label, (self.plot, 1))
         self.prototypes = Prototypes(self.session, self.lab)
-        table = column((self.confusion, 2), self.purity_label, (self.prototypes, 1))
+        beside = QHBoxLayout()
+        beside.addWidget(self.confusion, 3)
+        beside.addWidget(self.prototypes, 2)
+        table = column((beside, 1), self.purity_label)
         # The plot is the point of the tab; derivation and table share the bottom.
         top = splitter(Qt.Orientation.Horizontal, (left, 1, 620), (side, 0, 300))
         bottom = splitter(Qt.Orientation.Horizontal, (self.derivation, 1, 520), (table, 1, 380))

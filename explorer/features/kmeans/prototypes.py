@@ -17,18 +17,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from explorer.core import latent_space, models
 from explorer.core.latent_space import Clusters
 from explorer.features.kmeans.lab import KMeansLab
 from explorer.features.kmeans.plot import color
 from explorer.widgets.digit_grid import DigitGrid, GridRow
+from explorer.widgets.elided_label import ElidedLabel
 
 if TYPE_CHECKING:  # pragma: no cover
     from explorer.services.session import Session
 
 PROTOTYPES_KEY = "kmeans-prototypes"
+PER_ROW = 5  # prototypes side by side: the strip stands beside the confusion map
 
 
 def clusters_of(lab: KMeansLab, arch_id: str) -> Clusters | None:
@@ -58,19 +60,19 @@ class PrototypeJob:
 
 class _Strip(DigitGrid):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(360, 80)
+        return QSize(200, 160)
 
 
 class Prototypes(QWidget):
-    """The row of prototype digits under the confusion map (objectName "kmeans_prototypes")."""
+    """The prototype digits beside the confusion map, five to a row (objectName "kmeans_prototypes")."""
 
     def __init__(self, session: Session, lab: KMeansLab, parent: QWidget | None = None):
         super().__init__(parent)
         self.session, self.lab = session, lab
-        self.title = QLabel("Prototype digits: each centroid decoded")
+        self.title = ElidedLabel("Prototype digits: each centroid decoded")
         self.grid = _Strip()
         self.grid.setObjectName("kmeans_prototypes")
-        self.grid.setMinimumSize(160, 56)
+        self.grid.setMinimumSize(90, 40)
         self.images: np.ndarray | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -114,7 +116,9 @@ class Prototypes(QWidget):
         self.images = images
         if images is None:
             self.title.setText("Prototype digits: after the first step")
-            self.grid.set_rows([GridRow("", None, message="no centroids yet")], columns=10)
+            self.grid.set_rows([GridRow("", None, message="no centroids yet")], columns=PER_ROW)
             return
         self.title.setText(f"Prototype digits: {what}")
-        self.grid.set_rows([GridRow("", images, below=[str(j) for j in range(len(images))])])
+        self.grid.set_rows([GridRow("", images[i:i + PER_ROW],
+                                    below=[str(j) for j in range(i, min(i + PER_ROW, len(images)))])
+                            for i in range(0, len(images), PER_ROW)], columns=PER_ROW)
