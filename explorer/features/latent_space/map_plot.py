@@ -106,7 +106,7 @@ class LatentMapPlot(pg.PlotWidget):
             self.addItem(scatter)
             self.legend.addItem(scatter, str(d))
             self.digit_items.append(scatter)
-        self.path_item = pg.PlotDataItem(pen=pg.mkPen(20, 20, 20, width=2), symbol="o",
+        self.path_item = pg.PlotDataItem(pen=pg.mkPen(255, 140, 0, width=3), symbol="o",
                                          symbolSize=7, symbolBrush=(255, 255, 255),
                                          symbolPen=pg.mkPen(20, 20, 20))
         self.path_item.setZValue(8)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core import views
 from explorer.core.latent_space import Decoded
+from explorer.features.latent_space.interp_binding import InterpolationBinding
 from explorer.features.latent_space.jobs import SLIDER_COUNT, MapAnswer
 from explorer.features.latent_space.lab import AXES_KINDS, GRID_DENSITY, SLIDER_RANGE, LatentSpaceLab
 from explorer.features.latent_space.map_plot import LatentMapPlot
@@ -55,7 +56,6 @@ class LatentSpacePanel(QWidget, FeatureView):
         self.lab = LatentSpaceLab(session, is_shown=self.isVisible, parent=self)
         self.interpolation = self.lab.interpolation
         self._levels = (0.0, 1.0)
-        self._picking: str | None = None
         self._view_timer = QTimer(self)
         self._view_timer.setSingleShot(True)
         self._view_timer.timeout.connect(self._after_view_change)
@@ -147,17 +147,8 @@ class LatentSpacePanel(QWidget, FeatureView):
         self.draw_canvas.cleared.connect(lab.clear_drawing)
         lab.drawing_changed.connect(self._show_drawing)
         # interpolation
-        ip = self.interp_page
-        ip.a_combo.activated.connect(lambda i: self._endpoint_from_combo("a", i))
-        ip.b_combo.activated.connect(lambda i: self._endpoint_from_combo("b", i))
-        ip.pick_a.toggled.connect(lambda on: self._pick("a", on))
-        ip.pick_b.toggled.connect(lambda on: self._pick("b", on))
-        ip.steps_spin.valueChanged.connect(interp.set_steps)
-        ip.play_button.clicked.connect(interp.toggle_play)
-        interp.changed.connect(self._show_interpolation)
-        interp.endpoints_changed.connect(self._show_choices)
-        interp.frame_changed.connect(self._show_frame)
-        interp.playing_changed.connect(lambda on: ip.play_button.setText("Stop" if on else "Play"))
+        self.interp_binding = InterpolationBinding(self.interp_page, interp, plot,
+                                                   self.decoded_view, self._drawing_context, self)
         interp.failed.connect(self.status_label.setText)
         # sliders
         sp = self.sliders_page
@@ -237,13 +228,7 @@ class LatentSpacePanel(QWidget, FeatureView):
             self.lab.decode_at(x, y)
 
     def _on_map_clicked(self, x: float, y: float, row: int) -> None:
-        if self._picking is not None:
-            which = self._picking
-            if row < 0:
-                row = self.map_plot.point_at(x, y, pixels=np.inf)  # the nearest digit, anywhere
-            if row >= 0:
-                self.interpolation.set_endpoint(which, row)
-            (self.interp_page.pick_a if which == "a" else self.interp_page.pick_b).setChecked(False)
+        if self.interp_binding.take_click(x, y, row):
             return
         self.lab.pin(x, y, row)
         self.map_plot.set_probe((x, y))
@@ -281,54 +266,17 @@ class LatentSpacePanel(QWidget, FeatureView):
                 f"{analysis.cluster}</b> of the K-means lab's {clusters.k}.")
 
     # ------------------------------------------------- interpolation
-    def _choice_labels(self) -> list[str]:
-        digits, labels = self.session.selection.digits()
-        return [f"digit {int(lab)} · #{int(i)}" for i, lab in
-                zip(self.session.selection.indices, labels, strict=True)]
-
-    def _endpoint_label(self, which: str) -> str | None:
-        row = self.interpolation.rows[which]
-        if row is None:
-            return None
-        return f"digit {int(self.session.dataset.y_test[row])} · #{row}"
+    def _drawing_context(self):
+        m = self.lab.latent_map
+        return None if m is None else (m.arch_id, m.code_shape, self._levels)
 
     def _show_choices(self) -> None:
-        labels = self._choice_labels()
-        self.interp_page.set_choices(labels, (self._endpoint_label("a"), self._endpoint_label("b")))
+        self.interp_binding.show_choices()
         combo = self.sliders_page.start_combo
         combo.blockSignals(True)
         combo.clear()
-        combo.addItems(labels)
+        combo.addItems(self.interp_binding.choice_labels())
         combo.blockSignals(False)
-
-    def _endpoint_from_combo(self, which: str, index: int) -> None:
-        if index >= 1:
-            self.interpolation.set_endpoint(which, int(self.session.selection.indices[index - 1]))
-
-    def _pick(self, which: str, on: bool) -> None:
-        other = self.interp_page.pick_b if which == "a" else self.interp_page.pick_a
-        if on:
-            other.setChecked(False)
-            self._picking = which
-        elif self._picking == which:
-            self._picking = None
-
-    def _show_interpolation(self, result) -> None:
-        self.interp_page.show_interpolation(result, self.interpolation.frame)
-        self.map_plot.set_path(None if result is None else result.path)
-        if result is not None:
-            self._show_frame(self.interpolation.frame)
-
-    def _show_frame(self, frame: int) -> None:
-        result = self.interpolation.result
-        if result is None:
-            return
-        self.map_plot.set_frame(result.path[frame])
-        self.interp_page.show_interpolation(result, frame)
-        m = self.lab.latent_map
-        if m is not None:
-            self.decoded_view.show_decoded(result.decoded(frame, m.code_shape), m.arch_id,
-                                           self._levels)
 
     # --------------------------------------------------------- sliders
     def _start_from_combo(self, index: int) -> None:
