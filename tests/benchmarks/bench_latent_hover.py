@@ -8,7 +8,9 @@ weights, the embedded sample's 2,000 test digits on the map. Each sample is
 a real mouse-move event sent to the map's viewport at a new point, until
 the decoded view shows the digit decoded at that point, plus its
 synchronous repaint: the lift, the decoder's forward pass on the model
-thread, the answer's trip back and the painting.
+thread, the answer's trip back and the painting. Moves are at least 20 ms
+apart, as a mouse reports them (60-125 Hz): pyqtgraph drops moves that come
+within 10 ms of the last one it passed on.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from PySide6.QtTest import QTest
 
 TARGET_MS = 50.0
 ARCH = "conv"
+MOVE_GAP_MS = 20
 
 
 def run(quick: bool = False) -> dict:
@@ -36,6 +39,7 @@ def run(quick: bool = False) -> dict:
         for i in range(60 if quick else 200):
             xy = (x0 + (x1 - x0) * rng.uniform(0.05, 0.95), y0 + (y1 - y0) * rng.uniform(0.05, 0.95))
             pixel = plot.mapFromScene(plot.getViewBox().mapViewToScene(QPointF(*xy)))
+            lb.settle(MOVE_GAP_MS)
             t0 = lb.now()
             QTest.mouseMove(plot.viewport(), pixel)
             (decoded,) = lb.wait_for(lab.decoded, lambda d: d.what.startswith("map point"))
