@@ -246,3 +246,14 @@ def test_a_non_linear_projection_can_be_swapped_in_and_says_its_codes_are_estima
     assert not lab.latent_map.is_exact and lab.latent_map.method == "t-SNE"
     assert "estimated from the 8 nearest test digits" in lab.latent_map.how_lifted
     assert lab.map.status.endswith("t-SNE")
+
+
+def test_new_data_forgets_the_digits_picked_in_the_old(qtbot, session, mapped, tiny):
+    lab = mapped
+    lab.interpolation.set_endpoint("a", 40)
+    lab.interpolation.set_endpoint("b", 50)
+    lab.pin(1.0, 1.0, row=45)
+    session.set_dataset(tiny.subset(64, 20))  # rows 40..50 no longer exist
+    assert lab.interpolation.rows == {"a": None, "b": None} and lab.probe is None
+    assert lab.chosen_row == int(session.selection.indices[0]) < 20
+    map_requested(qtbot, session)  # and the new digits are mapped

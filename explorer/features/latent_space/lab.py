@@ -77,6 +77,7 @@ class LatentSpaceLab(QObject):
         self.map.map_changed.connect(self._on_map)
         session.clusters.changed.connect(self._request_drawing)
         session.selection.changed.connect(self._choose_first_shown)
+        session.dataset_changed.connect(self._on_dataset_changed)
 
     @property
     def latent_map(self):
@@ -228,6 +229,12 @@ class LatentSpaceLab(QObject):
             self.decode_at(*self.probe)
         elif self.chosen_row is not None:
             self._request_sliders()
+
+    def _on_dataset_changed(self) -> None:
+        """Other test digits: the rows picked in the old ones mean nothing now."""
+        self.interpolation.clear()
+        self.probe, self.chosen_row = None, None
+        self._choose_first_shown()
 
     def stop(self) -> None:
         self.map.stop()

@@ -173,7 +173,7 @@ class LatentSpacePanel(QWidget, FeatureView):
                            self.draw_page.clear_button, "Latent space", show_first=True)]
 
     def persisted_settings(self) -> list[PersistedSetting]:
-        return [PersistedSetting("view", self._settings, self._apply_settings)]
+        return [PersistedSetting("latent_space", self._settings, self._apply_settings)]
 
     def _settings(self) -> dict:
         return {"grid_density": self.density_spin.value(), "thumbnails": self.thumbs_check.isChecked(),
