@@ -71,12 +71,12 @@ class LatentSpacePanel(QWidget, FeatureView):
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.map_plot = LatentMapPlot()
         self.decoded_view = DecodedView()
-        self.follow_check = named(QCheckBox("decode under the mouse"), "latent_follow_check",
+        self.follow_check = named(QCheckBox("follow the mouse"), "latent_follow_check",
                                   "Decode the point under the mouse as it moves over the map")
         self.follow_check.setChecked(True)
         self.thumbs_check = named(QCheckBox("thumbnails"), "latent_thumbnails_check",
                                   "Show some test digits as pictures at their points")
-        self.grid_check = named(QCheckBox("decoder grid"), "latent_grid_check",
+        self.grid_check = named(QCheckBox("grid"), "latent_grid_check",
                                 "Decode a grid of points over the visible part of the map")
         self.density_spin = named(QSpinBox(), "latent_grid_density_spin",
                                   "Digits along each side of the decoder grid")
@@ -93,7 +93,6 @@ class LatentSpacePanel(QWidget, FeatureView):
         column.addWidget(self.follow_check)
         column.addWidget(self.thumbs_check)
         column.addLayout(grid_row)
-        side.setMinimumWidth(160)
         self.draw_page = DrawPage()
         self.draw_canvas = self.draw_page.canvas
         self.interp_page = InterpolatePage()
