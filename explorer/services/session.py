@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from explorer.core import models, store, training
 from explorer.core.data import Dataset, load_dataset
 from explorer.services import weights as kept_weights
+from explorer.services.clusters import ClusterBoard
 from explorer.services.guard import DiscardGuard
 from explorer.services.selection import DigitSelection
 from explorer.services.training_run import TrainingRunner
@@ -79,6 +80,7 @@ class Session(QObject):
         self.worker = ModelWorker(self)
         self.worker.job_progress.connect(self._on_job_progress)
         self.selection = DigitSelection(self)  # the digits the tabs show
+        self.clusters = ClusterBoard(self)  # the K-means lab's centroids, for other tabs
 
     # ---------------------------------------------------------------- public
     @property

@@ -144,6 +144,7 @@ class MainWindow(QMainWindow, WindowMenus):
     def _build_features(self) -> None:
         from explorer.features.kmeans.panel import KMeansPanel
         from explorer.features.latent_codes.panel import LatentPanel
+        from explorer.features.latent_space.panel import LatentSpacePanel
         from explorer.features.model.panel import ModelPanel
         from explorer.features.reconstructions.panel import ReconstructionPanel
         from explorer.features.training.panel import TrainingPanel
@@ -164,15 +165,17 @@ class MainWindow(QMainWindow, WindowMenus):
         self.recon_panel = ReconstructionPanel(session)
         self.latent_panel = LatentPanel(session)
         self.kmeans_panel = KMeansPanel(session)
+        self.latent_space_panel = LatentSpacePanel(session)
         for panel, title in ((self.training_panel, "Training"),
                              (self.recon_panel, "Reconstructions"),
                              (self.latent_panel, "Latent codes"),
+                             (self.latent_space_panel, "Latent space"),
                              (self.kmeans_panel, "K-means lab")):
             self.tabs.addTab(panel, title)
         self.setCentralWidget(self.tabs)
         self.features: list[FeatureView] = [self.model_panel, self.training_panel,
                                             self.recon_panel, self.latent_panel,
-                                            self.kmeans_panel]
+                                            self.latent_space_panel, self.kmeans_panel]
 
     def _build_status_bar(self) -> None:
         status = StatusLine(self)

@@ -36,6 +36,9 @@ BENCHMARKS = [
     ("slider", "bench_slider", "noise slider to repaint, conv"),
     ("memory", "bench_memory", "peak RSS, 70,000 digits + 1 epoch"),
     ("sweep", "bench_sweep", "2 one-thread workers / one process; engine overhead per trial"),
+    ("latent_hover", "bench_latent_hover", "mouse move on the latent map to the decoded digit, conv"),
+    ("latent_stroke", "bench_latent_stroke", "a drawn stroke to every linked view, conv"),
+    ("latent_grid", "bench_latent_grid", "15x15 decoder grid over the visible map, conv"),
 ]
 
 
@@ -66,7 +69,10 @@ def _figure(name: str, r: dict) -> str:
         return (f"compile {r['compile_s']:.1f} s (once per process), then {r['first_map_s']:.1f} s "
                 f"and {r['second_map_s']:.1f} s per map; import {r['import_s']:.1f} s; 10-NN "
                 f"agreement {r['map_agreement']:.3f} (code {r['code_agreement']:.3f})")
-    if name == "slider":
+    if name == "latent_grid":
+        return (f"conv p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
+                f"(denoise p50 {r['denoise_p50_ms']:.1f} ms, p95 {r['denoise_p95_ms']:.1f} ms)")
+    if name in ("slider", "latent_hover", "latent_stroke"):
         return f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms"
     if name == "memory":
         return f"{r['peak_mb']:,} MB ({r['digits']:,} digits)"

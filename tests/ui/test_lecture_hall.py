@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fit import all_problems
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication
-
-from fit import all_problems
 
 TIMEOUT = 60000
 TRAINED = Path(__file__).resolve().parents[2] / "trained"

@@ -22,6 +22,7 @@ from explorer.features.kmeans.lab import DEFAULT_K, INITS, NO_POINTS_YET, KMeans
 from explorer.features.kmeans.layout import column, combo, named, spin, splitter
 from explorer.features.kmeans.plot import MAX_K, ConfusionView, KMeansPlot
 from explorer.features.kmeans.points_feed import DEFAULT_POINTS, SOURCES, PointsFeed
+from explorer.features.kmeans.prototypes import Prototypes
 from explorer.services.features import DemoAction, ExportablePlot, FeatureView, FileExport
 from explorer.services.session import Session
 from explorer.widgets.theme import text_colour
@@ -129,7 +130,11 @@ class KMeansPanel(QWidget, FeatureView):
         side = column(form, buttons, speed, (self.j_plot, 1), self.readout)
         side.setMaximumWidth(360)
         left = column(self.status_label, (self.plot, 1))
-        table = column((self.confusion, 1), self.purity_label)
+        self.prototypes = Prototypes(self.session, self.lab)
+        beside = QHBoxLayout()
+        beside.addWidget(self.confusion, 3)
+        beside.addWidget(self.prototypes, 2)
+        table = column((beside, 1), self.purity_label)
         # The plot is the point of the tab; derivation and table share the bottom.
         top = splitter(Qt.Orientation.Horizontal, (left, 1, 620), (side, 0, 300))
         bottom = splitter(Qt.Orientation.Horizontal, (self.derivation, 1, 520), (table, 1, 380))
@@ -283,6 +288,7 @@ class KMeansPanel(QWidget, FeatureView):
         self.speed_label.setText(f"{value} half steps/s")
 
     def _on_centroid_dragged(self, j: int, x: float, y: float) -> None:
+        self.prototypes.dragged(j, x, y)
         regions = self.lab.regions_while_dragging(j, x, y)
         if regions is not None:
             self.plot.set_regions(regions)  # the regions follow the mouse
