@@ -102,7 +102,7 @@ def test_installed_from_the_wheel_it_starts_and_trains_outside_the_checkout(venv
 
     window = _run([program], cwd=elsewhere, env=dict(env, **{STARTUP_REPORT_ENV: "1"}), timeout=300)
     assert "model_ready" in window.stdout
-    assert "weights pre-trained: trained on embedded MNIST sample" in window.stdout
+    assert "weights the shipped pre-trained weights, trained on embedded MNIST sample" in window.stdout
 
     train = _run([program, "train", "simple", "--epochs", "1"], cwd=elsewhere, env=env, timeout=600)
     assert "Data: embedded MNIST sample: 8,000 train / 2,000 test" in train.stdout

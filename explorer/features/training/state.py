@@ -356,10 +356,11 @@ class TrainingRuns(QObject):
         return run
 
     def _take_elapsed(self, seconds: float, eta_s: float = math.nan) -> None:
-        if math.isfinite(seconds):  # progress made without the trainer's clock has NaN
+        # Progress made without the trainer's clock has NaN: keep the last figure.
+        if math.isfinite(seconds):
             self._elapsed_s = seconds
-            self._eta_s = eta_s
-            self._clock_at = time.monotonic()
+        self._eta_s = eta_s
+        self._clock_at = time.monotonic()
 
     def _set_readout(self, **changes) -> None:
         readout = replace(self._readout, **changes)
