@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import models, training
+from explorer.features.model.code_size_box import CodeSizeRow
 from explorer.features.model.layer_table import LayerTableWidget
 from explorer.features.model.learning_rate_box import LearningRateSpinBox
 from explorer.features.model.settings_box import TrainingSettingsBox
@@ -173,6 +174,11 @@ class ModelPanel(QWidget, FeatureView):
         self.architecture_combo = combo
         layout.addWidget(combo)
 
+        self.code_size_row = CodeSizeRow()
+        self.code_size_spin = self.code_size_row.spin
+        self.compression_label = self.code_size_row.compression_label
+        layout.addWidget(self.code_size_row)
+
         self.description_label = QLabel()
         self.description_label.setObjectName("architecture_description")
         self.description_label.setWordWrap(True)
@@ -253,6 +259,7 @@ class ModelPanel(QWidget, FeatureView):
         self.architecture_combo.currentIndexChanged.connect(
             lambda _i: state.choose_architecture(self.architecture_combo.currentData()))
         self.training_settings_box.bind(state)
+        self.code_size_row.bind(state)
         self.train_button.clicked.connect(self.start_training)
         self.pause_button.clicked.connect(state.toggle_pause)
         self.stop_button.clicked.connect(state.stop_training)
@@ -289,6 +296,7 @@ class ModelPanel(QWidget, FeatureView):
 
     def _show_controls(self, controls: Controls) -> None:
         self.architecture_combo.setEnabled(controls.architecture)
+        self.code_size_spin.setEnabled(controls.architecture)
         self.train_button.setEnabled(controls.train)
         for b in (self.reset_button, self.load_button, self.save_button):
             b.setEnabled(controls.weights)
