@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import models, training
+from explorer.features.model.code_size import CodeSize
 from explorer.features.model.code_size_box import CodeSizeRow
 from explorer.features.model.layer_table import LayerTableWidget
 from explorer.features.model.learning_rate_box import LearningRateSpinBox
@@ -268,6 +269,7 @@ class ModelPanel(QWidget, FeatureView):
         self.save_button.clicked.connect(self.save_weights)
         # ... and what the state says comes back to them.
         state.architecture_shown.connect(self._show_architecture)
+        state.code_size_shown.connect(self._title_variant)
         state.description_changed.connect(self.description_label.setText)
         state.layer_table_pending.connect(self._show_layer_placeholder)
         state.layer_table_ready.connect(self._show_layer_table)
@@ -281,6 +283,14 @@ class ModelPanel(QWidget, FeatureView):
             self.architecture_combo.blockSignals(True)
             self.architecture_combo.setCurrentIndex(index)
             self.architecture_combo.blockSignals(False)
+
+    def _title_variant(self, size: CodeSize) -> None:
+        """The combo names the current architecture's code as built ("Simple (2-d code)")."""
+        combo = self.architecture_combo
+        for i in range(combo.count()):
+            arch_id = combo.itemData(i)
+            code_size = size.value if arch_id == size.arch_id else None
+            combo.setItemText(i, models.variant_spec(arch_id, code_size).title)
 
     def _show_layer_table(self, table: LayerTable) -> None:
         self.layer_table.show_table(table)
