@@ -13,6 +13,7 @@ import shutil
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from fit import problems_on_tab
 from sweep_folders import ADADELTA_8, HISTORIES, write_small_sweep
 
 from explorer.core import models, store, sweep_files, variants
@@ -96,6 +97,9 @@ def test_open_sweep_draws_the_curves_the_falling_loss_and_the_digits(qtbot, wind
     assert [title for title, _ in window.exporter.current_plots()] == [
         "Sweep: loss per epoch", "Sweep: loss against code size"]
     assert panel.problems_label.isHidden()
+    # At 1,024 x 640 every control of the tab (each Load button: by scrolling) is reachable.
+    window.resize(1024, 640)
+    assert problems_on_tab(window, window.tabs.indexOf(panel)) == []
 
 
 def test_a_trials_load_button_switches_the_model_and_loads_its_weights(qtbot, window,

@@ -29,7 +29,6 @@ class SweepBrowser(QObject):
 
     opened = Signal(object)  # SweepPicture: a sweep was read (first time or again)
     reading_changed = Signal(bool)  # True while a folder is being read
-    trial_loading = Signal(str)  # a trial's key: its weights are on their way
     trial_loaded = Signal(str)  # a trial's key: its weights are in the model now
 
     def __init__(self, session: Session, parent: QObject | None = None):
@@ -48,6 +47,8 @@ class SweepBrowser(QObject):
         folder = Path(folder)
         self.folder = folder
         self._set_reading(True)
+        # While TensorFlow still loads the job waits for it: say that something is coming.
+        self.session.status_message.emit(f"Reading the sweep in {folder}…")
 
         def job(state):
             return read_sweep(folder, state)
@@ -103,7 +104,6 @@ class SweepBrowser(QObject):
         if s.variant == row.variant:
             return self._load_weights(row)
         # The switch keeps the leaving weights; the load follows once the variant is built.
-        self.trial_loading.emit(key)
         s.select_architecture(row.arch_id, row.code_size, then=lambda: self._load_weights(row))
         return True
 
@@ -111,7 +111,6 @@ class SweepBrowser(QObject):
         s = self.session
         if not s.guard.allow(f"Load the trial {row.label}"):
             return False
-        self.trial_loading.emit(row.key)
         s.load_weights(row.weights_path, on_loaded=lambda: self._on_loaded(row))
         return True
 
