@@ -12,8 +12,8 @@ import shutil
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 from fit import problems_on_tab
+from PySide6.QtCore import Qt
 from sweep_folders import ADADELTA_8, HISTORIES, write_small_sweep
 
 from explorer.core import models, store, sweep_files, variants
