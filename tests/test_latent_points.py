@@ -132,3 +132,37 @@ def test_make_point_set_takes_any_code_shape():
     assert ps.codes.shape == (30, 128) and ps.coords.shape == (30, 2)
     with pytest.raises(ValueError):
         latent_points.make_point_set(codes, np.arange(29), np.zeros((30, 28, 28)), "bad")
+
+
+def test_a_2d_code_is_its_own_projection():
+    """No PCA for a code of two numbers: PCA would rotate and flip the code's own axes."""
+    rng = np.random.default_rng(1)
+    codes = (rng.normal(size=(60, 2)) * [3.0, 0.5] + [4.0, -2.0]).astype(np.float32)
+    # Correlated on purpose: PCA's first axis would be the diagonal.
+    codes[:, 1] += codes[:, 0]
+    task = RecordingTask()
+    ps = latent_points.make_point_set(codes, np.arange(60) % 10, np.zeros((60, 28, 28)), "2-d",
+                                      task)
+    assert not ps.projected and ps.dim == 2
+    np.testing.assert_array_equal(ps.coords, codes)
+    np.testing.assert_array_equal(ps.projection.transform(codes[:5]), codes[:5])
+    np.testing.assert_array_equal(latent_points.lift(ps.projection, [1.5, -0.5]), [1.5, -0.5])
+    ratio = ps.projection.explained_variance_ratio
+    assert ratio.sum() == pytest.approx(1.0) and ratio[0] == pytest.approx(
+        codes[:, 0].var() / codes.var(axis=0).sum(), rel=1e-5)
+    assert task.fractions[-1] == 1.0
+    assert latent_points.make_point_set(codes[:, :1].repeat(3, axis=1), np.arange(60) % 10,
+                                        np.zeros((60, 28, 28)), "3-d").projected
+    with pytest.raises(ValueError, match="2-d points"):
+        latent_points.identity_projection(np.zeros((4, 3)))
+
+
+def test_the_k_means_status_line_says_a_2d_code_is_not_projected():
+    from explorer.features.kmeans.points_feed import describe
+
+    two = latent_points.make_point_set(np.eye(2).repeat(5, axis=0), np.zeros(10),
+                                       np.zeros((10, 28, 28)), "latent codes of the simple-2 model")
+    assert "no projection" in describe(two) and "PCA" not in describe(two)
+    eight = latent_points.make_point_set(np.eye(8).repeat(2, axis=0), np.zeros(16),
+                                         np.zeros((16, 28, 28)), "latent codes")
+    assert "PCA axes" in describe(eight)

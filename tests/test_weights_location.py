@@ -106,3 +106,23 @@ def test_nothing_is_written_into_the_installed_package(user_home):
     with pytest.raises(store.StoreError, match="part of the installed program"):
         store.export_keras(model, inside / "model.keras")
     assert not inside.exists()
+
+
+def test_a_variant_starts_with_the_users_own_weights_of_that_size(user_home):
+    """Variants never ship: only the user's `simple-8.weights.h5` is found, and the
+    seed's own weights are never tried in an 8-unit model."""
+    fresh = store.load_preferred(models.build("simple", 8))
+    assert fresh.origin == "fresh" and fresh.skipped == ()
+    assert "no saved simple-8 weights yet" in fresh.note
+    assert store.weights_candidates("simple-8") == []
+    mine = models.build("simple", 8)
+    store.save(mine, _meta(code_size=8, epochs=4))  # no folder: the user's
+    assert store.weights_candidates("simple-8") == [(store.user_weights("simple-8"), store.USER)]
+    model = models.build("simple", 8)
+    loaded = store.load_preferred(model)
+    assert loaded.origin == store.USER and loaded.metadata.code_size == 8
+    assert "your own weights" in loaded.note and "code of 8 units" in loaded.note
+    assert _same_weights(model, mine)
+    assert store.load(models.build("simple", 8)).epochs == 4  # load() with no folder: the same
+    with pytest.raises(ValueError, match="not a model name"):
+        store.find_weights("simple-eight")

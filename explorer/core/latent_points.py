@@ -21,8 +21,8 @@ from explorer.core.projection import Projection, flatten_codes, pca_2d
 from explorer.core.tasks import TaskState, ensure
 
 __all__ = [
-    "ENCODE_BATCH", "PointSet", "SOURCES", "compute_points", "group_by_label", "lift",
-    "make_point_set", "nearest_point", "padded_bounds", "voronoi_grid",
+    "ENCODE_BATCH", "PointSet", "SOURCES", "compute_points", "group_by_label",
+    "identity_projection", "lift", "make_point_set", "nearest_point", "padded_bounds", "voronoi_grid",
 ]
 
 Source = Literal["latent", "pixels"]
@@ -69,16 +69,45 @@ class PointSet:
         """Dimension of the full space (32 for the dense codes, 784 for pixels)."""
         return int(self.codes.shape[1])
 
+    @property
+    def projected(self) -> bool:
+        """False for a 2-d code: its points are drawn as they are, not through PCA."""
+        return self.dim != 2
+
+
+def identity_projection(points: Any) -> Projection:
+    """The "projection" of 2-d points: the points themselves.
+
+    A code of two numbers needs no PCA, and PCA would rotate it (and flip
+    its signs), so the map would no longer show the code's own axes. The
+    identity keeps `transform` and `lift` working unchanged: mean 0,
+    components the unit axes; the variance shares are each axis' own.
+    """
+    flat = flatten_codes(points)
+    if flat.ndim != 2 or flat.shape[1] != 2:
+        raise ValueError(f"the identity projection is for 2-d points, got shape {flat.shape}")
+    x = flat.astype(np.float64)
+    variance = x.var(axis=0) if len(x) else np.zeros(2)
+    total = float(variance.sum())
+    ratio = variance / total if total > 0 else np.zeros(2)
+    return Projection(coords=flat.copy(), mean=np.zeros(2), components=np.eye(2),
+                      explained_variance_ratio=ratio)
+
 
 def make_point_set(codes: Any, labels: Any, images: Any, source: str,
                    state: TaskState | None = None, progress_from: float = 0.0) -> PointSet:
-    """A PointSet from codes of any shape (n, ...): flattened, then projected by PCA.
+    """A PointSet from codes of any shape (n, ...): flattened, then projected by PCA
+    (a 2-d code is drawn as it is: `identity_projection`).
 
     Public so that a caller can cluster points of its own (a test's
     identical points, a benchmark's gaussian blobs) through `set_points`.
     """
     flat = flatten_codes(codes)
-    projection = pca_2d(flat, ensure(state).subrange(progress_from, 1.0))
+    if flat.shape[1] == 2:
+        projection = identity_projection(flat)
+        ensure(state).set_progress(1.0)
+    else:
+        projection = pca_2d(flat, ensure(state).subrange(progress_from, 1.0))
     return PointSet(flat, projection.coords, projection,
                     np.asarray(labels, dtype=np.int64).reshape(-1),
                     np.asarray(images, dtype=np.float32), source)
@@ -113,7 +142,7 @@ def compute_points(model: models.Autoencoder | None, dataset: Any, source: Sourc
             parts.append(flatten_codes(models.encode(model, images[start:start + ENCODE_BATCH])))
             state.set_progress(_ENCODE_SHARE * min(n, start + ENCODE_BATCH) / n)
         codes = np.concatenate(parts)
-        name = f"latent codes of the {model.arch_id} model"
+        name = f"latent codes of the {model.variant.name} model"
     state.check()
     return make_point_set(codes, labels, images, name, state,
                           0.0 if source == "pixels" else _ENCODE_SHARE)

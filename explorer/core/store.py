@@ -108,16 +108,20 @@ def user_weights(arch_id: str) -> Path:
     return weights_path(arch_id, userdata.weights_dir(create=False))
 
 
-def weights_candidates(arch_id: str) -> list[tuple[Path, str]]:
-    """The weights files that exist for `arch_id`, best first: the user's, then the shipped."""
-    models.spec(arch_id)  # an unknown id is a ValueError here, not "no weights"
-    found = [(user_weights(arch_id), USER), (shipped_weights(arch_id), SHIPPED)]
+def weights_candidates(name: str) -> list[tuple[Path, str]]:
+    """The weights files that exist for `name`, best first: the user's, then the shipped.
+
+    `name` is an architecture id or a variant's name ("simple-8"); only the
+    seed's five ship with the program, so a variant has at most the user's own.
+    """
+    variants.parse(name)  # an unknown name is a ValueError here, not "no weights"
+    found = [(user_weights(name), USER), (shipped_weights(name), SHIPPED)]
     return [(path, origin) for path, origin in found if path.is_file()]
 
 
-def find_weights(arch_id: str) -> tuple[Path, str] | None:
+def find_weights(name: str) -> tuple[Path, str] | None:
     """The weights the program starts with: (path, "user" or "shipped"), or None if neither."""
-    candidates = weights_candidates(arch_id)
+    candidates = weights_candidates(name)
     return candidates[0] if candidates else None
 
 
@@ -225,9 +229,12 @@ def write_pair(write_weights, weights_target: Path, text: str, text_target: Path
 
 def _reading_folder(name: str, folder: str | os.PathLike | None) -> str | os.PathLike | None:
     """Where a load with no folder reads: beside the weights the program starts
-    with (for the five architectures; a variant's weights are the user's own)."""
-    if folder is None and name in models.ARCH_IDS:
-        found = find_weights(name)
+    with (the user's own, else, for the five architectures, the shipped ones)."""
+    if folder is None:
+        try:
+            found = find_weights(name)
+        except ValueError:  # no model's name: load_metadata says so, as a StoreError
+            return folder
         if found is not None:
             return found[0].parent
     return folder
@@ -412,14 +419,16 @@ class LoadedWeights:
 
 
 def load_preferred(model: models.Autoencoder) -> LoadedWeights:
-    """Load the best usable weights into `model`: the user's own, else the shipped ones.
+    """Load the best usable weights into `model`: the user's own, else the shipped ones
+    (by the model's variant name: a variant's are the user's `simple-8.weights.h5`).
 
     A user file that fails to load is skipped (and said so in `skipped` and
     the note), so a damaged save never leaves the program without its shipped
     weights; with no usable file the model keeps its fresh weights.
     """
     skipped: list[str] = []
-    for path, origin in weights_candidates(model.arch_id):
+    name = model.variant.name
+    for path, origin in weights_candidates(name):
         try:
             load_weights(model, path)
         except StoreError as exc:
@@ -427,7 +436,7 @@ def load_preferred(model: models.Autoencoder) -> LoadedWeights:
             continue
         whose = "your own weights" if origin == USER else "the shipped pre-trained weights"
         try:
-            meta = load_metadata(model.arch_id, path.parent)
+            meta = load_metadata(name, path.parent)
             note = f"{whose}, {meta.summary()}"
         except StoreError as exc:
             meta, note = None, f"{whose} from {path} (their description: {exc})"
@@ -438,8 +447,10 @@ def load_preferred(model: models.Autoencoder) -> LoadedWeights:
     note = "fresh, untrained weights"
     if skipped:
         note += f": no weights file could be loaded ({skipped[-1]})"
-    else:
-        note += f" (no pre-trained file {shipped_weights(model.arch_id).name})"
+    elif model.variant.is_seed:
+        note += f" (no pre-trained file {shipped_weights(name).name})"
+    else:  # variants never ship: only the user's own saves exist
+        note += f" (no saved {name} weights yet: train it, then Save)"
     return LoadedWeights(None, "fresh", None, note, tuple(skipped))
 
 

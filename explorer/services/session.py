@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from explorer.core import models, store, training
+from explorer.core import models, store, training, variants
 from explorer.core.data import Dataset, load_dataset
 from explorer.services import weights as kept_weights
 from explorer.services.clusters import ClusterBoard
@@ -39,7 +39,7 @@ ModelJob = Callable[[JobState, models.Autoencoder, Dataset], Any]
 
 class Session(QObject):
     dataset_changed = Signal()
-    model_changed = Signal(str)  # arch id; weights_changed follows
+    model_changed = Signal(str)  # arch id (`variant` has the code size); weights_changed follows
     weights_changed = Signal()  # new weights: epoch end, run end, load, reset
     weights_info_changed = Signal(str)  # a sentence on what the weights are
     backend_ready = Signal()  # Keras imported and the first model built
@@ -62,9 +62,9 @@ class Session(QObject):
         # None: the user's own weights, else the shipped ones (the real program);
         # a folder: the weights in it, and saves go there (tests, a classroom).
         self.trained_dir = Path(trained_dir) if trained_dir else None
-        self.arch_id = arch_id
+        self.arch_id = arch_id  # at the seed's code size until select_architecture says otherwise
         # What the loaded model's weights are (GUI thread); the book keeps the
-        # weights of the architectures the window has left.
+        # weights of the models (architectures and code sizes) the window has left.
         self.current = Current(arch_id, None, "loading TensorFlow...")
         self.book = WeightsBook()
         self.is_ready = False
@@ -83,6 +83,28 @@ class Session(QObject):
         self.clusters = ClusterBoard(self)  # the K-means lab's centroids, for other tabs
 
     # ---------------------------------------------------------------- public
+    @property
+    def arch_id(self) -> str:
+        """The current model's architecture ("simple", ..., "denoise")."""
+        return self._arch_id
+
+    @arch_id.setter
+    def arch_id(self, arch_id: str) -> None:
+        # Another architecture starts at its seed's code size (tests set it
+        # directly, as select_architecture does before the build).
+        self._arch_id = arch_id
+        self._code_size: int | None = None
+
+    @property
+    def variant(self) -> variants.Variant:
+        """The current model: its architecture and code size (`.name`: "simple-8")."""
+        return variants.variant(self._arch_id, self._code_size)
+
+    @property
+    def code_size(self) -> int:
+        """Code units (dense models) or code filters (conv, denoise) of the current model."""
+        return self.variant.code_size
+
     @property
     def metadata(self) -> store.Metadata | None:
         """The description of the loaded weights (None: fresh, or none on file)."""
@@ -108,7 +130,7 @@ class Session(QObject):
         return bool(self.unsaved_work())
 
     def unsaved_work(self, current_only: bool = False) -> list[str]:
-        """One line per architecture whose weights were trained in this session
+        """One line per model whose weights were trained in this session
         and not saved since: what a quit (or, current_only, a load or a revert)
         would lose."""
         if current_only:
@@ -154,52 +176,67 @@ class Session(QObject):
     def _report_error(self, message: str) -> None:
         self.error_raised.emit(message)
 
-    def select_architecture(self, arch_id: str) -> None:
-        """Build `arch_id` and load its pre-trained weights when there are any."""
+    def select_architecture(self, arch_id: str, code_size: int | None = None,
+                            then: Callable[[], None] | None = None) -> None:
+        """Build `arch_id` with a code of `code_size` (None: the seed's) and load
+        its weights: this session's kept ones, else the user's own or the shipped.
+
+        `then` is called on the GUI thread once this model is the one shown
+        (not if a newer build replaced it, nor if the build failed). Raises
+        ValueError for an unknown architecture or a bad size.
+        """
         if self.is_training:
             raise RuntimeError("stop the training before switching architecture")
-        models.spec(arch_id)
+        v = variants.variant(arch_id, code_size)
         leaving = self.current
-        self.arch_id = arch_id
-        self._queue_build(arch_id, "kept", leaving)
+        self.arch_id = v.arch_id
+        self._code_size = None if v.is_seed else v.code_size
+        self._queue_build(v, "kept", leaving, then)
 
     def reset_weights(self) -> None:
-        """Fresh, untrained weights for the current architecture."""
-        self.book.forget(self.arch_id)
-        self._queue_build(self.arch_id, "fresh")
+        """Fresh, untrained weights for the current model."""
+        self.book.forget(self.variant.name)
+        self._queue_build(self.variant, "fresh")
 
     def revert_to_shipped(self) -> None:
         """The weights the program ships (or the user's own saved ones) again,
-        dropping what this session made for the current architecture."""
-        self.book.forget(self.arch_id)
-        self._queue_build(self.arch_id, "shipped")
+        dropping what this session made for the current model."""
+        self.book.forget(self.variant.name)
+        self._queue_build(self.variant, "shipped")
 
-    def _queue_build(self, arch_id: str, weights: str, leaving: Current | None = None) -> None:
+    def _queue_build(self, v: variants.Variant, weights: str, leaving: Current | None = None,
+                     then: Callable[[], None] | None = None) -> None:
         """weights: "kept" (this session's, else shipped), "shipped" or "fresh"."""
         self._builds_waiting += 1
         self.busy_changed.emit(True)
-        self.worker.command("build model", lambda state: self._build(arch_id, weights, leaving),
-                            self._on_model_built, self._on_model_failed,
-                            title=f"Building the {arch_id} model")
+        self.worker.command("build model", lambda state: self._build(v, weights, leaving),
+                            lambda current: self._on_model_built(current, then),
+                            self._on_model_failed, title=f"Building the {v.name} model")
 
-    def load_weights(self, path: str | os.PathLike) -> None:
-        """Load a weights file the user picked; on failure the model is unchanged."""
+    def load_weights(self, path: str | os.PathLike,
+                     on_loaded: Callable[[], None] | None = None) -> None:
+        """Load a weights file the user picked; on failure the model is unchanged
+        (and the error is a message). `on_loaded` is called once they are in."""
         path = Path(path)
 
         def job(state, model, dataset):
             store.load_weights(model, path)
+            name = model.variant.name
             try:
-                meta = store.load_metadata(model.arch_id, path.parent)
-                if path.name != store.weights_path(model.arch_id).name:
+                meta = store.load_metadata(name, path.parent)
+                if path.name != store.weights_path(name).name:
                     meta = None  # the JSON beside it describes another file
             except store.StoreError:
                 meta = None
-            return meta
+            return name, meta
 
-        def done(meta):
+        def done(answer):
+            name, meta = answer
             note = meta.summary() if meta else "no metadata"
-            self._set_current(Current(self.arch_id, meta, f"loaded {path.name}: {note}"))
+            self._set_current(Current(name, meta, f"loaded {path.name}: {note}"))
             self.weights_changed.emit()
+            if on_loaded is not None:
+                on_loaded()
 
         self.command("load weights", job, done, progress_title=f"Loading {path.name}")
 
@@ -225,24 +262,24 @@ class Session(QObject):
 
     def save_unsaved(self, folder: str | os.PathLike | None = None,
                      on_saved: Callable[[list[Path]], None] | None = None) -> None:
-        """Save every architecture's unsaved weights (the loaded ones and the kept)."""
+        """Save every model's unsaved weights (the loaded ones and the kept)."""
         folder = Path(folder) if folder else self.save_folder
         written: list[Path] = []
-        kept = {a: k for a, k in self.book.unsaved().items() if a != self.arch_id}
+        kept = {n: k for n, k in self.book.unsaved().items() if n != self.current.name}
         if self.current.unsaved:
             self.save_weights(folder, on_saved=written.append)
-        for arch_id, k in kept.items():
-            fallback = self._metadata_without_training(arch_id)
+        for name, k in kept.items():
+            fallback = self._metadata_without_training(variants.parse(name))
 
-            def job(state, model, dataset, arch_id=arch_id, k=k, fallback=fallback):
-                return kept_weights.save_kept(arch_id, k, folder, fallback)
+            def job(state, model, dataset, name=name, k=k, fallback=fallback):
+                return kept_weights.save_kept(name, k, folder, fallback)
 
-            def done(path, arch_id=arch_id):
-                self.book.mark_saved(arch_id)
+            def done(path, name=name):
+                self.book.mark_saved(name)
                 written.append(path)
 
             self.command("save kept weights", job, done, keep_on_shutdown=True,
-                         progress_title=f"Saving the {arch_id} weights")
+                         progress_title=f"Saving the {name} weights")
         if on_saved is not None:  # after the saves: commands run in order
             self.command("saved", lambda s, m, d: None, lambda _r: on_saved(written))
 
@@ -294,29 +331,29 @@ class Session(QObject):
         return self.is_training or self._builds_waiting > 0
 
     # --------------------------------------------------------------- helpers
-    def _build(self, arch_id: str, weights: str, leaving: Current | None) -> Current:
-        """On the model thread: a new model for `arch_id`, with the weights asked for."""
+    def _build(self, v: variants.Variant, weights: str, leaving: Current | None) -> Current:
+        """On the model thread: a new model of variant `v`, with the weights asked for."""
         if leaving is not None:
             kept_weights.keep_leaving(self.book, self._model, leaving)
-        model = models.build(arch_id)
+        model = models.build(v.arch_id, v.code_size)
         current = None
         if weights == "kept":
             current = kept_weights.restore_kept(self.book, model)
         if current is None and weights != "fresh":
             if weights == "shipped" and self.trained_dir is None:
-                store.set_aside_user_weights(arch_id)  # kept in weights/set-aside, not deleted
+                store.set_aside_user_weights(v.name)  # kept in weights/set-aside, not deleted
             current = kept_weights.load_default(model, self.trained_dir)
         if current is None:
-            current = Current(arch_id, None, "fresh, untrained weights")
+            current = Current(v.name, None, "fresh, untrained weights")
         self._model = model
         return current
 
     def companion(self, arch_id: str) -> models.Autoencoder:
-        """On the model thread: `arch_id`'s model with the weights the window holds
-        for it: the loaded model when it is that architecture, else one built
+        """On the model thread: `arch_id`'s model (at the seed's code size) with the
+        weights the window holds for it: the loaded model when it is that one, else one built
         (and kept for the next request) with its weights from this session, or
         those it starts with. For views that set two models side by side."""
-        if self._model is not None and self._model.arch_id == arch_id:
+        if self._model is not None and self._model.variant.name == arch_id:
             return self._model
         kept = self.book.get(arch_id)
         identity = id(kept.weights) if kept is not None else None
@@ -331,7 +368,7 @@ class Session(QObject):
         self._companions[arch_id] = (identity, model)
         return model
 
-    def _on_model_built(self, current: Current) -> None:
+    def _on_model_built(self, current: Current, then: Callable[[], None] | None = None) -> None:
         self._builds_waiting -= 1
         if self._builds_waiting > 0:
             return  # a newer build is queued: the window shows only the last one
@@ -344,17 +381,19 @@ class Session(QObject):
             self.backend_ready.emit()
         self.model_changed.emit(arch_id)
         self.weights_changed.emit()
+        if then is not None:
+            then()
 
     def _on_model_failed(self, message: str) -> None:
         self._builds_waiting -= 1
         self.busy_changed.emit(self.is_busy)
-        self.error_raised.emit(f"Could not build the {self.arch_id} model: {message}")
+        self.error_raised.emit(f"Could not build the {self.variant.name} model: {message}")
 
     def _set_current(self, current: Current) -> None:
         self.current = current
         self.weights_info_changed.emit(current.note)
 
-    def _metadata_without_training(self, arch_id: str | None = None) -> store.Metadata:
+    def _metadata_without_training(self, v: variants.Variant | None = None) -> store.Metadata:
         keras_version = ""
         try:
             import keras
@@ -362,11 +401,11 @@ class Session(QObject):
             keras_version = keras.__version__
         except ImportError:  # pragma: no cover - Keras is a dependency
             pass
-        arch_id = arch_id or self.arch_id
-        spec = models.spec(arch_id)
-        return store.Metadata(arch_id, keras_version, "adam", 0.001, 0,
+        v = v or self.variant
+        spec = models.spec(v.arch_id)
+        return store.Metadata(v.arch_id, keras_version, "adam", 0.001, 0,
                               spec.batch_size, spec.noise, None, None,
-                              self.dataset.source, "")
+                              self.dataset.source, "", code_size=v.code_size)
 
     def _post(self, signal, *args) -> None:
         """From any thread: emit signal(*args) on the GUI thread, in order."""

@@ -71,12 +71,13 @@ class TrainingRunner:
         s.busy_changed.emit(True)
         s.training_started.emit(config)
         previous = s.metadata
+        variant = s.variant
 
         def job(state: JobState):
             model = s._model
             replaced = None
             if model is None:
-                model = s._model = models.build(config.arch_id)
+                model = s._model = models.build(variant.arch_id, variant.code_size)
             else:
                 # Put back if the run ends before its first epoch does: the
                 # batches of a stopped first epoch are not a result.
@@ -129,7 +130,7 @@ class TrainingRunner:
         if meta is not None:
             verb = {"finished": "trained", "stopped": "stopped after"}.get(result.status,
                                                                           "trained")
-            s._set_current(Current(s.arch_id, meta,
+            s._set_current(Current(meta.variant.name, meta,
                                    f"{verb} in this session: " + meta.summary(), unsaved=True))
         elif result.status == "stopped":
             s._set_current(replace(s.current, note=(

@@ -1,12 +1,14 @@
-"""What the weights of each architecture are, and that none is lost without a word.
+"""What the weights of each model are, and that none is lost without a word.
 
 The session has one model at a time, but a lecture goes back and forth:
-train simple, look at sparse, come back to simple. So when the window leaves
-an architecture, its weights (a few MB at most) are kept for the session
-with their description, and coming back brings them back instead of the
-shipped ones. Weights trained in this session and not saved since are
-*unsaved*; `unsaved_work()` lists them, so the window can ask Save / Discard
-/ Cancel before anything replaces or drops them.
+train simple, look at sparse, try simple with an 8-unit code, come back to
+simple. So when the window leaves a model, its weights (a few MB at most) are
+kept for the session with their description, and coming back brings them
+back instead of the shipped ones. Models are told apart by their variant
+name (`core.variants`: "simple", "simple-8"), so each code size keeps its own.
+Weights trained in this session and not saved since are *unsaved*;
+`unsaved_work()` lists them, so the window can ask Save / Discard / Cancel
+before anything replaces or drops them.
 
 GUI thread only, except `keep_leaving` and `restore_kept`, which run on the
 model thread inside the build job (hence the lock).
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.core import models, store
+from explorer.core import models, store, variants
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,16 +38,28 @@ class KeptWeights:
 
 @dataclass(frozen=True)
 class Current:
-    """What the loaded model's weights are: their description and state."""
+    """What the loaded model's weights are: their description and state.
 
-    arch_id: str
+    `name` is the model's variant name: the architecture id at the seed's
+    code size ("simple"), else with the size ("simple-8").
+    """
+
+    name: str
     metadata: store.Metadata | None
     note: str
     unsaved: bool = False
 
+    @property
+    def variant(self) -> variants.Variant:
+        return variants.parse(self.name)
+
+    @property
+    def arch_id(self) -> str:
+        return self.variant.arch_id
+
 
 class WeightsBook:
-    """Per architecture: the weights left behind, for this session only."""
+    """Per model (by variant name): the weights left behind, for this session only."""
 
     def __init__(self) -> None:
         self._kept: dict[str, KeptWeights] = {}
@@ -81,21 +95,22 @@ class WeightsBook:
 
 def keep_leaving(book: WeightsBook, model: models.Autoencoder | None, current: Current) -> None:
     """On the model thread, before another model replaces `model`: keep its weights."""
-    if model is None or model.arch_id != current.arch_id:
+    if model is None or model.variant.name != current.name:
         return
     weights = tuple(np.array(w, copy=True) for w in model.autoencoder.get_weights())
-    book.keep(current.arch_id, KeptWeights(weights, current.metadata, current.note,
-                                           current.unsaved))
+    book.keep(current.name, KeptWeights(weights, current.metadata, current.note,
+                                        current.unsaved))
 
 
 def restore_kept(book: WeightsBook, model: models.Autoencoder) -> Current | None:
-    """On the model thread: put back the weights kept for the model's architecture."""
-    kept = book.take(model.arch_id)
+    """On the model thread: put back the weights kept for the model's variant."""
+    name = model.variant.name
+    kept = book.take(name)
     if kept is None:
         return None
     model.autoencoder.set_weights(list(kept.weights))
     note = kept.note if kept.note.endswith(KEPT_SUFFIX) else kept.note + KEPT_SUFFIX
-    return Current(model.arch_id, kept.metadata, note, kept.unsaved)
+    return Current(name, kept.metadata, note, kept.unsaved)
 
 
 KEPT_SUFFIX = " (kept from earlier in this session)"
@@ -109,51 +124,53 @@ def load_default(model: models.Autoencoder, trained_dir: str | os.PathLike | Non
     the shipped ones (store.load_preferred). A folder (tests, a classroom
     setup): the weights in that folder.
     """
+    name = model.variant.name
     if trained_dir is None:
         loaded = store.load_preferred(model)
         if loaded.path is None:
             models.reinitialize(model)  # a failed load may have left some layers set
-        return Current(model.arch_id, loaded.metadata, loaded.note)
-    arch_id = model.arch_id
-    weights = store.weights_path(arch_id, trained_dir)
+        return Current(name, loaded.metadata, loaded.note)
+    weights = store.weights_path(name, trained_dir)
     if not weights.exists():
-        return Current(arch_id, None,
+        return Current(name, None,
                        f"fresh, untrained weights (no pre-trained file {weights.name})")
     try:
         store.load_weights(model, weights)
     except store.StoreError as exc:
         models.reinitialize(model)
-        return Current(arch_id, None,
+        return Current(name, None,
                        f"fresh, untrained weights: the pre-trained file was unusable ({exc})")
     # Good weights are kept even when only their description is broken.
     try:
-        meta = store.load_metadata(arch_id, trained_dir)
+        meta = store.load_metadata(name, trained_dir)
     except store.StoreError as exc:
-        return Current(arch_id, None, f"pre-trained weights from {weights.name} "
-                                      f"(their metadata: {exc})")
-    return Current(arch_id, meta, "pre-trained: " + meta.summary())
+        return Current(name, None, f"pre-trained weights from {weights.name} "
+                                   f"(their metadata: {exc})")
+    return Current(name, meta, "pre-trained: " + meta.summary())
 
 
 def describe_unsaved(current: Current, book: WeightsBook) -> list[str]:
-    """One line per architecture whose trained weights would be lost."""
+    """One line per model whose trained weights would be lost."""
     lines = []
     if current.unsaved:
-        lines.append(_line(current.arch_id, current.metadata))
-    for arch_id, kept in sorted(book.unsaved().items()):
-        if arch_id != current.arch_id:
-            lines.append(_line(arch_id, kept.metadata))
+        lines.append(_line(current.name, current.metadata))
+    for name, kept in sorted(book.unsaved().items()):
+        if name != current.name:
+            lines.append(_line(name, kept.metadata))
     return lines
 
 
-def _line(arch_id: str, meta: store.Metadata | None) -> str:
+def _line(name: str, meta: store.Metadata | None) -> str:
     what = meta.summary() if meta is not None else "trained in this session"
-    return f"{models.spec(arch_id).title}: {what}"
+    v = variants.parse(name)
+    return f"{models.variant_spec(v.arch_id, v.code_size).title}: {what}"
 
 
-def save_kept(arch_id: str, kept: KeptWeights, folder: Path,
+def save_kept(name: str, kept: KeptWeights, folder: Path,
               fallback_meta: store.Metadata) -> Path:
-    """On the model thread: write kept weights of another architecture (a
-    throwaway model of that architecture carries them to the file)."""
-    model = models.build(arch_id)
+    """On the model thread: write kept weights of another model (a throwaway
+    model of that variant carries them to `<name>.weights.h5`)."""
+    v = variants.parse(name)
+    model = models.build(v.arch_id, v.code_size)
     model.autoencoder.set_weights(list(kept.weights))
     return store.save(model, kept.metadata or fallback_meta, folder)

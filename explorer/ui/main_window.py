@@ -147,6 +147,7 @@ class MainWindow(QMainWindow, WindowMenus):
         from explorer.features.latent_space.panel import LatentSpacePanel
         from explorer.features.model.panel import ModelPanel
         from explorer.features.reconstructions.panel import ReconstructionPanel
+        from explorer.features.sweeps.panel import SweepsPanel
         from explorer.features.training.panel import TrainingPanel
 
         session = self.session
@@ -173,9 +174,16 @@ class MainWindow(QMainWindow, WindowMenus):
                              (self.kmeans_panel, "K-means lab")):
             self.tabs.addTab(panel, title)
         self.setCentralWidget(self.tabs)
+        # The Sweep tab joins the tabs once a sweep is open (File > Open sweep);
+        # until then it is a hidden child of the window.
+        self.sweeps_panel = SweepsPanel(session, self)
+        self.sweeps_panel.hide()
+        self.sweeps_panel.sweep_shown.connect(self._show_sweeps_tab)
+        self.sweeps_panel.open_requested.connect(lambda: self.open_sweep())
         self.features: list[FeatureView] = [self.model_panel, self.training_panel,
                                             self.recon_panel, self.latent_panel,
-                                            self.latent_space_panel, self.kmeans_panel]
+                                            self.latent_space_panel, self.kmeans_panel,
+                                            self.sweeps_panel]
 
     def _build_status_bar(self) -> None:
         status = StatusLine(self)
@@ -202,6 +210,26 @@ class MainWindow(QMainWindow, WindowMenus):
         index = self.tabs.indexOf(feature)
         if index >= 0:
             self.tabs.setCurrentIndex(index)
+
+    def open_sweep(self, folder: str | None = None) -> None:
+        """File > Open sweep: a folder written by `main.py sweep`, read in the background."""
+        folder = folder or self._ask_sweep_folder()
+        if folder:
+            self.sweeps_panel.open_folder(folder)
+
+    def _ask_sweep_folder(self) -> str | None:
+        """The folder dialog, in one place so tests can replace it."""
+        folder = QFileDialog.getExistingDirectory(
+            self, "Open a sweep folder (the --out folder of main.py sweep)",
+            self.settings_store.last_folder("sweep"))
+        if folder:
+            self.settings_store.set_last_folder("sweep", folder)
+        return folder or None
+
+    def _show_sweeps_tab(self) -> None:
+        if self.tabs.indexOf(self.sweeps_panel) < 0:
+            self.tabs.addTab(self.sweeps_panel, "Sweep")
+        self.show_feature(self.sweeps_panel)
 
     def step_tab(self, step: int) -> None:
         self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())

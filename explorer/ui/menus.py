@@ -29,6 +29,15 @@ class WindowMenus:
         self.dataset_actions = DatasetActions(self, self.session, self.settings_store, self.show_error)
         file_menu.addActions(self.dataset_actions.actions)
         file_menu.addSeparator()
+        self.open_sweep_action = QAction("Open s&weep…", self)
+        self.open_sweep_action.setObjectName("open_sweep_action")
+        self.open_sweep_action.setToolTip("A folder written by `main.py sweep ... --out DIR`: "
+                                          "its trials' losses, the loss against code size, "
+                                          "their reconstructions; load any trial's weights")
+        self.open_sweep_action.setStatusTip(self.open_sweep_action.toolTip())
+        self.open_sweep_action.triggered.connect(lambda _checked=False: self.open_sweep())
+        file_menu.addAction(self.open_sweep_action)
+        file_menu.addSeparator()
         self.exporter = Exporter(self, self.tabs, self.session, self.settings_store,
                                  self.features, self.show_error)
         file_menu.addMenu(self.exporter.menu)

@@ -261,6 +261,7 @@ class KMeansPanel(QWidget, FeatureView):
     def _on_points_changed(self, points: PointSet) -> None:
         self._drawn_labels = _UNDRAWN
         self.plot.set_hover_data(points.coords, points.images, points.labels)
+        self.plot.set_axis_titles(points.projected)
         self.plot.set_view(self.lab.plot_bounds())
 
     def _on_running_changed(self, running: bool) -> None:

@@ -239,8 +239,7 @@ class KMeansPlot(pg.PlotWidget):
         self.setAccessibleName("Points coloured by cluster, centroids and Voronoi regions")
         item = self.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)
-        item.setLabel("bottom", "first principal component")
-        item.setLabel("left", "second principal component")
+        self.set_axis_titles(projected=True)
         style_axes(item, cached=True)  # the axis text was half of every repaint
         self.regions = _RegionsImage(_region_lut())
         self.regions.setZValue(-10)
@@ -300,6 +299,15 @@ class KMeansPlot(pg.PlotWidget):
         return item
 
     # ------------------------------------------------------------ drawing
+    def set_axis_titles(self, projected: bool) -> None:
+        """PCA's axes, or a 2-d code's own two numbers (drawn without projection)."""
+        item = self.getPlotItem()
+        first, second = (("first principal component", "second principal component")
+                         if projected else ("code number 1", "code number 2"))
+        if item.getAxis("bottom").labelText != first:
+            item.setLabel("bottom", first)
+            item.setLabel("left", second)
+
     def set_points(self, coords: np.ndarray, labels: np.ndarray | None, k: int,
                    groups: list[np.ndarray] | None = None) -> None:
         """All points grey when labels is None, else one colour per cluster."""

@@ -38,6 +38,9 @@ POINTS_DELAY_MS = 350  # after the count rests: typing "2000" is not four jobs
 
 def describe(points: PointSet) -> str:
     """The status line for points on screen: how many, of what, how much PCA keeps."""
+    if not points.projected:
+        return (f"{points.n:,} test digits · {points.source} (2-d) · "
+                f"drawn as they are: the axes are the code's two numbers, no projection")
     ratio = points.projection.explained_variance_ratio
     return (f"{points.n:,} test digits · {points.source} ({points.dim}-d) · "
             f"PCA axes: {ratio[0]:.0%} + {ratio[1]:.0%} of the variance")

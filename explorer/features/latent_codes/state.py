@@ -206,10 +206,17 @@ class LatentCodesState(QObject):
             self.code_cleared.emit()
 
     def _caption(self, view: views.ReconView) -> str:
-        spec = models.spec(view.arch_id)
+        # The codes' own shape: a code-size variant's differs from the seed's.
+        spec = models.variant_spec(view.arch_id, int(view.codes.shape[-1]))
         shape = "x".join(str(d) for d in spec.code_shape)
         picture = "x".join(str(d) for d in self.code_images[0].shape) if self.code_images else ""
-        how = _PICTURE_HOW.get(view.arch_id, ", as 4 rows of 8")
+        if spec.code_shape == models.spec(view.arch_id).code_shape:
+            how = _PICTURE_HOW.get(view.arch_id, ", as 4 rows of 8")
+        elif len(spec.code_shape) == 3:
+            h, w, maps = spec.code_shape
+            how = f", its {maps} feature maps of {h}x{w} tiled"
+        else:
+            how = ""
         noise = (f" The inputs carry noise {view.noise:.2f}, as on the Reconstructions tab."
                  if view.noisy is not None else "")
         return (f"<b>{spec.title}</b>: each digit over its {shape} code, drawn {picture}{how}. "

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import models, training
+from explorer.features.model.code_size import CodeSize
+from explorer.features.model.code_size_box import CodeSizeRow
 from explorer.features.model.layer_table import LayerTableWidget
 from explorer.features.model.learning_rate_box import LearningRateSpinBox
 from explorer.features.model.settings_box import TrainingSettingsBox
@@ -178,6 +180,11 @@ class ModelPanel(QWidget, FeatureView):
         self.architecture_combo = combo
         layout.addWidget(combo)
 
+        self.code_size_row = CodeSizeRow()
+        self.code_size_spin = self.code_size_row.spin
+        self.compression_label = self.code_size_row.compression_label
+        layout.addWidget(self.code_size_row)
+
         self.description_label = QLabel()
         self.description_label.setObjectName("architecture_description")
         self.description_label.setWordWrap(True)
@@ -258,6 +265,7 @@ class ModelPanel(QWidget, FeatureView):
         self.architecture_combo.currentIndexChanged.connect(
             lambda _i: state.choose_architecture(self.architecture_combo.currentData()))
         self.training_settings_box.bind(state)
+        self.code_size_row.bind(state)
         self.train_button.clicked.connect(self.start_training)
         self.pause_button.clicked.connect(state.toggle_pause)
         self.stop_button.clicked.connect(state.stop_training)
@@ -266,6 +274,7 @@ class ModelPanel(QWidget, FeatureView):
         self.save_button.clicked.connect(self.save_weights)
         # ... and what the state says comes back to them.
         state.architecture_shown.connect(self._show_architecture)
+        state.code_size_shown.connect(self._title_variant)
         state.description_changed.connect(self.description_label.setText)
         state.layer_table_pending.connect(self._show_layer_placeholder)
         state.layer_table_ready.connect(self._show_layer_table)
@@ -279,6 +288,14 @@ class ModelPanel(QWidget, FeatureView):
             self.architecture_combo.blockSignals(True)
             self.architecture_combo.setCurrentIndex(index)
             self.architecture_combo.blockSignals(False)
+
+    def _title_variant(self, size: CodeSize) -> None:
+        """The combo names the current architecture's code as built ("Simple (2-d code)")."""
+        combo = self.architecture_combo
+        for i in range(combo.count()):
+            arch_id = combo.itemData(i)
+            code_size = size.value if arch_id == size.arch_id else None
+            combo.setItemText(i, models.variant_spec(arch_id, code_size).title)
 
     def _show_layer_table(self, table: LayerTable) -> None:
         self.layer_table.show_table(table)
@@ -294,6 +311,7 @@ class ModelPanel(QWidget, FeatureView):
 
     def _show_controls(self, controls: Controls) -> None:
         self.architecture_combo.setEnabled(controls.architecture)
+        self.code_size_spin.setEnabled(controls.architecture)
         self.train_button.setEnabled(controls.train)
         for b in (self.reset_button, self.load_button, self.save_button):
             b.setEnabled(controls.weights)

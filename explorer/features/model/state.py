@@ -20,7 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from explorer.core import models, store, training
+from explorer.core import models, store, training, variants
+from explorer.features.model.code_size import CodeSize, code_size_for
 from explorer.services.session import Session
 from explorer.widgets.formatting import format_count, format_shape
 
@@ -120,7 +121,7 @@ def controls_for(ready: bool, training_now: bool, busy: bool, paused: bool) -> C
 class LayerTable:
     """The layers of a built model and its parameter counts."""
 
-    arch_id: str
+    name: str  # the model's variant name: "simple", "simple-8"
     rows: tuple[models.LayerRow, ...]
     total: int
     encoder: int
@@ -141,21 +142,25 @@ class LayerTable:
 
 def layer_table_job(_state, model: models.Autoencoder, _dataset) -> LayerTable:
     """On the model thread: the table of the model there is now."""
-    return LayerTable(model.arch_id, tuple(models.layer_table(model.autoencoder)),
+    return LayerTable(model.variant.name, tuple(models.layer_table(model.autoencoder)),
                       models.count_params(model.autoencoder), models.count_params(model.encoder),
                       models.count_params(model.decoder))
 
 
-def describe(arch_id: str) -> str:
-    spec = models.spec(arch_id)
+def describe(arch_id: str, code_size: int | None = None) -> str:
+    """The architecture in a few lines; a variant says how its code differs from the seed's."""
+    spec = models.variant_spec(arch_id, code_size)
     code = "x".join(str(d) for d in spec.code_shape)
-    return f"{spec.description}\nCode: {code}. Seed tutorial: {spec.seed_loss}."
+    if variants.variant(arch_id, code_size).is_seed:
+        return f"{spec.description}\nCode: {code}. Seed tutorial: {spec.seed_loss}."
+    return f"{spec.description}\nCode: {code}."
 
 
 class ModelDock(QObject):
     """The dock's settings and rules; talks to the session, holds no widget."""
 
     architecture_shown = Signal(str)  # the architecture the combo should show
+    code_size_shown = Signal(object)  # CodeSize: what the code-size box should show
     description_changed = Signal(str)
     hyperparameters_changed = Signal(object)  # Hyperparameters
     layer_table_pending = Signal(str)  # no table yet: why
@@ -193,7 +198,11 @@ class ModelDock(QObject):
 
     @property
     def description(self) -> str:
-        return describe(self._session.arch_id)
+        return describe(self._session.arch_id, self._session.code_size)
+
+    @property
+    def code_size(self) -> CodeSize:
+        return code_size_for(self._session.variant)
 
     @property
     def controls(self) -> Controls:
@@ -266,8 +275,23 @@ class ModelDock(QObject):
             return
         # The new settings show at once; the table follows when the model is built.
         self._preset(arch_id)
-        self.description_changed.emit(describe(arch_id))
+        self._announce_variant()
         self.layer_table_pending.emit(f"building the {arch_id} model...")
+
+    def choose_code_size(self, code_size: int) -> None:
+        """Build the current architecture with a code of `code_size` (its weights
+        for this session are kept, as an architecture's are)."""
+        s = self._session
+        if int(code_size) == s.code_size:
+            return
+        try:
+            s.select_architecture(s.arch_id, int(code_size))
+        except (ValueError, RuntimeError) as exc:
+            self.code_size_shown.emit(self.code_size)
+            s.error_raised.emit(str(exc))
+            return
+        self._announce_variant()
+        self.layer_table_pending.emit(f"building the {s.variant.name} model...")
 
     def start_training(self) -> None:
         """Start a run with the dock's settings; errors become messages."""
@@ -305,8 +329,8 @@ class ModelDock(QObject):
             self._session.load_weights(path)
 
     def weights_target(self, folder: str | os.PathLike) -> Path:
-        """The file Save would write in `folder`."""
-        return store.weights_path(self._session.arch_id, folder)
+        """The file Save would write in `folder` (`<variant>.weights.h5`)."""
+        return store.weights_path(self._session.variant.name, folder)
 
     def is_shipped(self, target: Path) -> bool:
         """Whether `target` is one of the pre-trained files the program starts with."""
@@ -319,7 +343,7 @@ class ModelDock(QObject):
         self._session.submit("layer-table", layer_table_job, self.layer_table_arrived)
 
     def layer_table_arrived(self, table: LayerTable) -> None:
-        if table.arch_id != self._session.arch_id:
+        if table.name != self._session.variant.name:
             return  # an answer for a model that has since been replaced
         self.layer_table_ready.emit(table)
 
@@ -329,7 +353,7 @@ class ModelDock(QObject):
         # A reset rebuilds the same architecture: keep the settings the user made.
         if arch_id != self._preset_arch:
             self._preset(arch_id)
-        self.description_changed.emit(describe(arch_id))
+        self._announce_variant()
         self.request_layer_table()
         self._publish_controls()
 
@@ -345,6 +369,10 @@ class ModelDock(QObject):
 
     def _weights_text(self, note: str) -> str:
         return note if not self._session.is_ready else f"{note}\n\n{RETRAIN_HINT}"
+
+    def _announce_variant(self) -> None:
+        self.description_changed.emit(self.description)
+        self.code_size_shown.emit(self.code_size)
 
     def _preset(self, arch_id: str) -> None:
         self._set_hyperparameters(self._hyperparameters.with_arch_preset(arch_id))
