@@ -435,10 +435,10 @@ def _quiet_tensorflow(verbose: bool) -> None:
     (--verbose lets them through). Standard error itself is never muted
     after the import, so Qt's messages and fatal errors reach the terminal.
     """
-    from explorer.core import models
+    from explorer.core import keras_backend
 
     if verbose:
-        models.VERBOSE_BACKEND = True
+        keras_backend.VERBOSE_BACKEND = True
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")
     else:  # set, not defaulted: a level inherited from elsewhere lets "E0000 ..." lines through
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"

@@ -8,17 +8,19 @@ before TensorFlow is imported); `build(arch_id)` makes the Keras models, and
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
-import logging
-import os
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from explorer.core.keras_backend import import_keras
 from explorer.core.variants import Variant, variant
+
+__all__ = ["ARCH_IDS", "ARCHITECTURES", "ArchSpec", "Autoencoder", "DEFAULT_LEARNING_RATE",
+           "OPTIMIZERS", "build", "compile_model", "encode", "encode_and_reconstruct",
+           "import_keras", "layer_table", "per_image_loss", "predict", "reconstruct",
+           "reinitialize", "spec", "variant_spec"]
 
 ARCH_IDS = ("simple", "sparse", "deep", "conv", "denoise")
 OPTIMIZERS = ("adam", "adadelta")
@@ -128,100 +130,6 @@ def variant_spec(arch_id: str, code_size: int | None = None) -> ArchSpec:
         description=(f"The {arch_id} model with a code of {v.size_text} instead of "
                      f"the seed's {spec(arch_id).code_shape[-1]}: {v.code_numbers:,} numbers "
                      f"per digit, a compression factor of {v.compression_factor:.3g}."))
-
-
-# Set by `main.py --verbose` to let TensorFlow's start-up log through.
-VERBOSE_BACKEND = False
-
-
-def import_keras():
-    """Import Keras on first use (TensorFlow takes seconds to import).
-
-    TensorFlow's C++ start-up log (oneDNN, CUDA probing) ignores
-    TF_CPP_MIN_LOG_LEVEL in recent releases, so unless VERBOSE_BACKEND is set
-    the process's stderr is closed at the file-descriptor level for the
-    duration of the import and the device probe, and only then.
-    """
-    global _keras
-    if _keras is not None:
-        return _keras
-    with _QuietStderr(not VERBOSE_BACKEND), _frozen_afterwards():
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import keras
-
-        if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf
-
-            tf.config.list_physical_devices()  # the CUDA probe logs here
-            logging.getLogger("tensorflow").addFilter(_drop_expected_retracing)
-    _keras = keras
-    return keras
-
-
-_keras = None
-
-
-def _drop_expected_retracing(record: logging.LogRecord) -> bool:
-    """Keep TensorFlow's "N out of the last M calls ... triggered tf.function
-    retracing" out of the terminal of a live demo.
-
-    Each model built (at every switch of architecture) traces its own predict
-    graphs, first for the shape of its first call and once more for any
-    batch size; TensorFlow counts those together across models and calls it
-    excessive. It is expected here, and it said nothing to a lecturer.
-    """
-    return "triggered tf.function retracing" not in record.getMessage()
-
-
-@contextlib.contextmanager
-def _frozen_afterwards():
-    """Run the block without cyclic garbage collection, then freeze the heap.
-
-    TensorFlow and Keras leave over half a million long-lived Python objects.
-    Python's full (generation-2) collection walks all of them, holding the
-    GIL for 0.2-0.3 s, and it falls wherever an allocation happens to
-    trigger it: during training that froze the window
-    (the worst GUI stall, at the first validation trace, was one such
-    collection). An import makes modules, not garbage, so nothing is lost by
-    not collecting during it; `gc.freeze` then moves everything that exists
-    into the permanent generation, which later collections skip.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-
-class _QuietStderr:
-    """Point fd 2 at /dev/null for the block (C++ logging bypasses sys.stderr)."""
-
-    def __init__(self, active: bool):
-        self.active = active
-        self.saved = None
-
-    def __enter__(self):
-        if self.active:
-            try:
-                import sys
-
-                sys.stderr.flush()
-                self.saved = os.dup(2)
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 2)
-                os.close(devnull)
-            except OSError:
-                self.saved = None
-        return self
-
-    def __exit__(self, *exc):
-        if self.saved is not None:
-            os.dup2(self.saved, 2)
-            os.close(self.saved)
-        return False
 
 
 def to_model_input(arch_id: str, x: np.ndarray) -> np.ndarray:

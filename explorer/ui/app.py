@@ -48,7 +48,7 @@ def _to_terminal(kind, context, message: str) -> None:
     """Qt's messages, written through sys.stderr as Qt would write them.
 
     Qt writes to file descriptor 2, which is muted while TensorFlow imports
-    (models._QuietStderr); sys.stderr has a descriptor of its own (cli.py),
+    (keras_backend._QuietStderr); sys.stderr has a descriptor of its own (cli.py),
     so a fatal Qt message in those seconds still reaches the terminal. Qt
     aborts after a fatal message, as it always has.
     """
