@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.core import models, store, training
+from explorer.core import models, store, training, training_inputs
 
 SHIPPED = sorted(p.name[:-len(".weights.h5")] for p in store.TRAINED_DIR.glob("*.weights.h5"))
 
@@ -21,7 +21,7 @@ def test_shipped_weights_reach_their_recorded_loss(arch, embedded):
     model = models.build(arch)
     store.load_weights(model, store.shipped_weights(arch))
     config = training.TrainConfig.for_arch(arch, optimizer=meta.optimizer, noise=meta.noise)
-    _, _, val_in, val_target = training.training_arrays(embedded, config)
+    _, _, val_in, val_target = training_inputs.training_arrays(embedded, config)
     models.compile_model(model, meta.optimizer, meta.learning_rate)
     # Keras' evaluate includes the sparse model's L1 term, as val_loss did.
     loss = model.autoencoder.evaluate(val_in, val_target, batch_size=512, verbose=0)

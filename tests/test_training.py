@@ -6,7 +6,7 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from explorer.core import models, training
+from explorer.core import models, training, training_inputs
 
 
 def test_train_reports_batches_and_epochs(tiny):
@@ -85,12 +85,12 @@ def test_nan_loss_stops_and_restores_the_last_good_weights(tiny):
 
 def test_denoise_trains_noisy_inputs_against_clean_targets(tiny):
     config = training.TrainConfig.for_arch("denoise", epochs=1)
-    x_in, target, val_in, val_target = training.training_arrays(tiny, config)
+    x_in, target, val_in, val_target = training_inputs.training_arrays(tiny, config)
     assert x_in.shape == target.shape == (256, 28, 28, 1)
     assert not np.array_equal(x_in, target)
     np.testing.assert_array_equal(target[..., 0], tiny.x_train)
     assert 0.0 <= x_in.min() and x_in.max() <= 1.0
-    plain = training.training_arrays(tiny, training.TrainConfig.for_arch("conv", epochs=1))
+    plain = training_inputs.training_arrays(tiny, training.TrainConfig.for_arch("conv", epochs=1))
     assert plain[0] is plain[1]
 
 
@@ -154,18 +154,18 @@ def test_stop_wakes_a_paused_run(tiny):
 
 
 def test_exact_bytes_round_trips_mnist_pixels_and_refuses_others(tiny):
-    as_bytes = training.exact_bytes(tiny.x_train)
+    as_bytes = training_inputs.exact_bytes(tiny.x_train)
     assert as_bytes is not None and as_bytes.dtype == np.uint8
     np.testing.assert_array_equal(as_bytes.astype(np.float32) / np.float32(255), tiny.x_train)
-    noisy = training.training_arrays(tiny, training.TrainConfig.for_arch("denoise", epochs=1))[0]
-    assert training.exact_bytes(noisy) is None
+    noisy = training_inputs.training_arrays(tiny, training.TrainConfig.for_arch("denoise", epochs=1))[0]
+    assert training_inputs.exact_bytes(noisy) is None
 
 
 def test_the_input_pipeline_feeds_exactly_the_training_arrays(tiny):
     keras = models.import_keras()
     config = training.TrainConfig.for_arch("denoise", epochs=1, batch_size=50)
-    x_in, target, val_in, val_target = training.training_arrays(tiny, config)
-    inputs = training._fit_inputs(keras, x_in, target, val_in, val_target, 50, seed=0)
+    x_in, target, val_in, val_target = training_inputs.training_arrays(tiny, config)
+    inputs = training_inputs.fit_inputs(keras, x_in, target, val_in, val_target, 50, seed=0)
     if "y" in inputs:
         pytest.skip("not the TensorFlow backend")
     seen_in, seen_target = zip(*[(np.asarray(a), np.asarray(b)) for a, b in inputs["x"]], strict=True)
