@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as _dt
 import errno
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -30,56 +29,29 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.core import models, package_data, untrusted, userdata, variants
+from explorer.core import models, package_data, userdata, variants
 from explorer.core.atomic_files import atomic_write, keras_writer, write_temp
+from explorer.core.metadata import (
+    REQUIRED_METADATA,
+    Metadata,
+    StoreError,
+    make_metadata,
+    metadata_from_json,
+)
+from explorer.core.weights_checks import check_keras_archive, check_weights_file
+
+__all__ = ["Metadata", "REQUIRED_METADATA", "SHIPPED", "StoreError", "TRAINED_DIR", "USER",
+           "export_keras", "find_weights", "load", "load_metadata", "load_preferred",
+           "load_weights", "make_metadata", "metadata_path", "open_keras_file", "save",
+           "save_pair", "save_weights_bytes", "set_aside_user_weights", "shipped_weights",
+           "unchanged_note", "user_weights", "weights_candidates", "weights_path",
+           "write_bytes_atomically", "write_pair", "write_text_atomically"]
 
 # The shipped weights: explorer/_trained when installed, trained/ in a checkout.
 TRAINED_DIR = package_data.shipped_folder("trained")
 USER, SHIPPED = "user", "shipped"  # where a weights file comes from
 SET_ASIDE = "set-aside"  # sub-folder of the user's weights for those reverted from
 
-REQUIRED_METADATA = ("arch_id", "keras_version", "optimizer", "epochs")
-
-
-class StoreError(RuntimeError):
-    """A weights or metadata file that cannot be read or written; says which and why."""
-
-
-@dataclass(frozen=True)
-class Metadata:
-    arch_id: str
-    keras_version: str
-    optimizer: str
-    learning_rate: float
-    epochs: int
-    batch_size: int
-    noise: float
-    train_loss: float | None
-    val_loss: float | None
-    data_source: str
-    date: str
-    history: tuple = ()  # per-epoch (train_loss, val_loss)
-    # Units (dense) or filters (conv) of the code; None, as in files written
-    # before variants existed, is the seed's size.
-    code_size: int | None = None
-
-    @property
-    def variant(self) -> variants.Variant:
-        return variants.variant(self.arch_id, self.code_size)
-
-    def summary(self) -> str:
-        """One line for the UI: what these weights are."""
-        parts = [f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}",
-                 f"{self.optimizer} (lr {self.learning_rate:g})"]
-        if not self.variant.is_seed:
-            parts.insert(0, f"code of {self.variant.size_text}")
-        if self.noise:
-            parts.append(f"noise {self.noise:g}")
-        if self.train_loss is not None:
-            parts.append(f"train loss {self.train_loss:.4f}")
-        if self.val_loss is not None:
-            parts.append(f"test loss {self.val_loss:.4f}")
-        return f"trained on {self.data_source}; " + ", ".join(parts) + f"; {self.date[:10]}"
 
 
 def _folder(folder: str | os.PathLike | None) -> Path:
@@ -123,28 +95,6 @@ def find_weights(name: str) -> tuple[Path, str] | None:
     """The weights the program starts with: (path, "user" or "shipped"), or None if neither."""
     candidates = weights_candidates(name)
     return candidates[0] if candidates else None
-
-
-def make_metadata(model: models.Autoencoder, result, config, data_source: str) -> Metadata:
-    """Metadata for weights produced by `training.train(...)`."""
-    keras = models.import_keras()
-    final = result.final if result is not None else None
-    history = tuple((h.train_loss, h.val_loss) for h in result.history) if result else ()
-    return Metadata(
-        arch_id=model.arch_id,
-        keras_version=keras.__version__,
-        optimizer=config.optimizer,
-        learning_rate=config.effective_learning_rate,
-        epochs=result.epochs_done if result else 0,
-        batch_size=config.batch_size,
-        noise=config.effective_noise,
-        train_loss=final.train_loss if final else None,
-        val_loss=final.val_loss if final else None,
-        data_source=data_source,
-        date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        history=history,
-        code_size=model.variant.code_size,
-    )
 
 
 def _refuse_package_folder(target: Path) -> None:
@@ -269,60 +219,7 @@ def load_metadata(name: str, folder: str | os.PathLike | None = None) -> Metadat
     except RecursionError:  # json's parser recurses once per bracket: "[[[[..." ends here
         raise StoreError(f"{path}: not metadata (JSON nested too deeply to read); "
                          "save the weights again to rewrite it") from None
-    if not isinstance(raw, dict):
-        raise StoreError(f"{path}: expected a JSON object")
-    missing = [k for k in REQUIRED_METADATA if k not in raw]
-    if missing:
-        raise StoreError(f"{path}: missing field(s) {', '.join(missing)}")
-    try:
-        expected = variants.parse(name)
-        stored = variants.variant(str(raw["arch_id"]), raw.get("code_size"))
-    except (ValueError, TypeError) as exc:
-        raise StoreError(f"{path}: {exc}") from None
-    if stored != expected:
-        raise StoreError(f"{path}: metadata is for {stored.name!r}, not {name!r}")
-    # A hand-edited file must fail here, as a StoreError the session turns
-    # into a note, not later as a ValueError in a summary or a plot.
-    def value(key: str, cast, default=None, want: str = "a number"):
-        v = raw.get(key)
-        if v is None or v == "":
-            return default
-        try:
-            if isinstance(v, (bool, list, dict)):
-                raise TypeError
-            return cast(v)
-        except (TypeError, ValueError, OverflowError):
-            raise StoreError(f"{path}: field {key!r} should be {want}, got {v!r}") from None
-
-    def history_pair(h) -> tuple[float | None, float | None]:
-        if not isinstance(h, (list, tuple)) or len(h) != 2:
-            raise StoreError(f"{path}: each 'history' entry should be [train_loss, val_loss], "
-                             f"got {h!r}")
-        return tuple(None if v is None else _loss(v, path) for v in h)
-
-    history = raw.get("history") or ()
-    if not isinstance(history, (list, tuple)):
-        raise StoreError(f"{path}: field 'history' should be a list, got {history!r}")
-    return Metadata(
-        arch_id=stored.arch_id,
-        keras_version=str(raw["keras_version"]),
-        optimizer=str(raw["optimizer"]),
-        learning_rate=value("learning_rate", float, 0.0),
-        epochs=value("epochs", int, 0, "a whole number"),
-        batch_size=value("batch_size", int, 0, "a whole number"),
-        noise=value("noise", float, 0.0),
-        train_loss=value("train_loss", float),
-        val_loss=value("val_loss", float),
-        data_source=str(raw.get("data_source") or "unknown data"),
-        date=str(raw.get("date") or ""),
-        history=tuple(history_pair(h) for h in history),
-        code_size=stored.code_size)
-
-
-def _loss(v, path: Path) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise StoreError(f"{path}: 'history' holds {v!r} where a loss should be")
-    return float(v)
+    return metadata_from_json(raw, name, path)
 
 
 def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> None:
@@ -332,7 +229,7 @@ def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> None:
         raise StoreError(f"{path}: no such weights file")
     before = model.autoencoder.get_weights()
     try:
-        _check_weights_file(path, model)
+        check_weights_file(path, model)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             # Keras only accepts the .weights.h5 ending; copy other names aside.
@@ -357,36 +254,6 @@ def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> None:
         raise StoreError(
             f"{path}: cannot load these weights into the {model.variant.name!r} model "
             f"(a file for another architecture, or a damaged file): {reason}") from None
-
-
-def _check_weights_file(path: Path, model: models.Autoencoder) -> None:
-    """Refuse, before Keras reads a byte of data, a file whose arrays are not numbers
-    or are larger than this whole model: Keras reads each array in full before
-    comparing its shape, and an empty chunked array may declare gigabytes."""
-    _check_h5_arrays(path, sum(w.nbytes for w in model.autoencoder.get_weights()))
-
-
-def _check_h5_arrays(source, limit: int) -> None:
-    """Raise ValueError for an HDF5 file (a path or a file object) holding an array
-    that is not numbers or that declares more than `limit` bytes."""
-    import h5py
-
-    problems: list[str] = []
-
-    def visit(name: str, obj) -> None:
-        if isinstance(obj, h5py.Dataset) and not problems:
-            if obj.dtype.kind not in "fiu":
-                problems.append(f"{name} holds {obj.dtype} values, not numbers")
-            elif obj.size * obj.dtype.itemsize > limit:
-                problems.append(f"{name} declares {obj.shape}, more than the whole model holds")
-
-    try:
-        with h5py.File(source, "r") as f:
-            f.visititems(visit)
-    except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
-        raise ValueError(f"not a readable HDF5 weights file ({str(exc)[:200]})") from None
-    if problems:
-        raise ValueError(problems[0])
 
 
 def load(model: models.Autoencoder, folder: str | os.PathLike | None = None) -> Metadata:
@@ -503,50 +370,8 @@ def open_keras_file(path: str | os.PathLike):
     and no model is built whose weights the file could not hold."""
     keras = models.import_keras()
     try:
-        _check_keras_archive(keras, Path(path))
+        check_keras_archive(keras, Path(path))
         return keras.saving.load_model(str(path), safe_mode=True, compile=False)
     except Exception as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StoreError(f"{path}: cannot open this Keras model safely: {reason}") from None
-
-
-def _check_keras_archive(keras, path: Path) -> None:
-    """Refuse a .keras archive before Keras builds the model it describes.
-
-    Keras builds every layer (allocating and filling its weights) before it
-    reads a single weight, so a config of a few bytes, `"units": 262144`,
-    took 2.5 GB and 7 s here before failing. The model is first built
-    without state (`keras.StatelessScope` defers every variable's
-    initialisation) to count the bytes its weights need; a genuine file
-    stores all of them in model.weights.h5.
-    """
-    import zipfile
-
-    size = path.stat().st_size
-    with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            untrusted.check_zip_member(info, size)
-        config = json.loads(zf.read("config.json"))
-        stored = zf.getinfo("model.weights.h5").file_size
-    if not isinstance(config, dict):
-        raise ValueError("config.json does not describe a model")
-    config = dict(config, compile_config=None)
-    from keras.src.backend.common import global_state
-
-    # initialize_variables=False, or leaving the scope would allocate them
-    # all; Keras then keeps them in a global list of variables to initialise
-    # later, which is put back as it was (else each check would leak a model).
-    pending = list(global_state.get_global_attribute("uninitialized_variables") or [])
-    try:
-        with keras.StatelessScope(initialize_variables=False):
-            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
-        needed = sum(math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in model.weights)
-    finally:
-        global_state.set_global_attribute("uninitialized_variables", pending)
-    if needed > stored:
-        raise ValueError(f"its configuration declares {needed:,} bytes of weights but the "
-                         f"file stores {stored:,}: it is damaged")
-    # And no stored array larger than all the weights the model has (Keras
-    # reads each in full before comparing shapes: 12.8 GB for a forged one).
-    with zipfile.ZipFile(path) as zf, zf.open("model.weights.h5") as weights:
-        _check_h5_arrays(weights, needed)
