@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from explorer.core import kmeans, latent_points, training
+from explorer.core import cluster_metrics, latent_points, training
 from explorer.features.kmeans.derivation import ASSIGN_BACKGROUND, UPDATE_BACKGROUND, DerivationView
 from explorer.features.kmeans.panel import KMeansPanel
 from explorer.features.kmeans.plot import UNASSIGNED
@@ -99,7 +99,7 @@ def test_assign_then_update_show_j_colour_the_clusters_and_back_undoes(panel, qt
     assert panel.derivation.highlighted == "assign"
     assert panel.confusion.counts.sum() == n and panel.confusion.counts.shape == (10, 10)
     assert panel.findChild(type(panel.purity_label), "kmeans_purity_label").text().startswith(
-        f"purity {kmeans.purity(st.labels, points.labels):.3f}")
+        f"purity {cluster_metrics.purity(st.labels, points.labels):.3f}")
     assert panel.changed_label.text() == f"first assignment: all {n} points coloured"
 
     click(qtbot, panel.update_button)
