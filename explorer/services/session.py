@@ -16,7 +16,6 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from explorer.services.guard import DiscardGuard
 from explorer.services.selection import DigitSelection
 from explorer.services.training_run import TrainingRunner
 from explorer.services.weights import Current, WeightsBook
+from explorer.services.weights_files import WeightsFiles
 from explorer.services.workers import JobState, ModelWorker
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class Session(QObject):
         self._companions: dict[str, tuple[object, models.Autoencoder]] = {}  # model thread
         self.runner = TrainingRunner(self)
         self.guard = DiscardGuard(self)  # the window sets guard.ask, its Save/Discard dialog
+        self.files = WeightsFiles(self)  # save, load and export, as commands on the model thread
         self._builds_waiting = 0  # architecture builds and resets queued, not yet answered
         self._started = False
         # (signal, args) posted by the model thread, emitted on the GUI thread
@@ -217,77 +218,20 @@ class Session(QObject):
                      on_loaded: Callable[[], None] | None = None) -> None:
         """Load a weights file the user picked; on failure the model is unchanged
         (and the error is a message). `on_loaded` is called once they are in."""
-        path = Path(path)
-
-        def job(state, model, dataset):
-            store.load_weights(model, path)
-            name = model.variant.name
-            try:
-                meta = store.load_metadata(name, path.parent)
-                if path.name != store.weights_path(name).name:
-                    meta = None  # the JSON beside it describes another file
-            except store.StoreError:
-                meta = None
-            return name, meta
-
-        def done(answer):
-            name, meta = answer
-            note = meta.summary() if meta else "no metadata"
-            self._set_current(Current(name, meta, f"loaded {path.name}: {note}"))
-            self.weights_changed.emit()
-            if on_loaded is not None:
-                on_loaded()
-
-        self.command("load weights", job, done, progress_title=f"Loading {path.name}")
+        self.files.load_weights(path, on_loaded)
 
     def save_weights(self, folder: str | os.PathLike | None = None,
                      on_saved: Callable[[Path], None] | None = None) -> None:
-        folder = Path(folder) if folder else self.save_folder
-        meta = self.metadata or self._metadata_without_training()
-        saved = self.current
-
-        def job(state, model, dataset):
-            return store.save(model, meta, folder)
-
-        def done(path):
-            if self.current is saved:  # nothing replaced them meanwhile
-                self._set_current(replace(saved, unsaved=False))
-            self.status_message.emit(f"Saved {path}")
-            if on_saved:
-                on_saved(path)
-
-        # A save the user asked for still happens if the window closes meanwhile.
-        self.command("save weights", job, done, keep_on_shutdown=True,
-                     progress_title="Saving the weights")
+        self.files.save_weights(folder, on_saved)
 
     def save_unsaved(self, folder: str | os.PathLike | None = None,
                      on_saved: Callable[[list[Path]], None] | None = None) -> None:
         """Save every model's unsaved weights (the loaded ones and the kept)."""
-        folder = Path(folder) if folder else self.save_folder
-        written: list[Path] = []
-        kept = {n: k for n, k in self.book.unsaved().items() if n != self.current.name}
-        if self.current.unsaved:
-            self.save_weights(folder, on_saved=written.append)
-        for name, k in kept.items():
-            fallback = self._metadata_without_training(variants.parse(name))
-
-            def job(state, model, dataset, name=name, k=k, fallback=fallback):
-                return kept_weights.save_kept(name, k, folder, fallback)
-
-            def done(path, name=name):
-                self.book.mark_saved(name)
-                written.append(path)
-
-            self.command("save kept weights", job, done, keep_on_shutdown=True,
-                         progress_title=f"Saving the {name} weights")
-        if on_saved is not None:  # after the saves: commands run in order
-            self.command("saved", lambda s, m, d: None, lambda _r: on_saved(written))
+        self.files.save_unsaved(folder, on_saved)
 
     def export_keras(self, path: str | os.PathLike,
                      on_saved: Callable[[Path], None] | None = None) -> None:
-        self.command("export keras", lambda s, m, d: store.export_keras(m, path),
-                     on_saved or (lambda p: self.status_message.emit(f"Exported {p}")),
-                     keep_on_shutdown=True, progress_title="Exporting the model")
+        self.files.export_keras(path, on_saved)
 
     def train(self, config: training.TrainConfig, fresh: bool = False,
               n_train: int | None = None, n_test: int | None = None) -> None:
@@ -392,20 +336,6 @@ class Session(QObject):
     def _set_current(self, current: Current) -> None:
         self.current = current
         self.weights_info_changed.emit(current.note)
-
-    def _metadata_without_training(self, v: variants.Variant | None = None) -> store.Metadata:
-        keras_version = ""
-        try:
-            import keras
-
-            keras_version = keras.__version__
-        except ImportError:  # pragma: no cover - Keras is a dependency
-            pass
-        v = v or self.variant
-        spec = models.spec(v.arch_id)
-        return store.Metadata(v.arch_id, keras_version, "adam", 0.001, 0,
-                              spec.batch_size, spec.noise, None, None,
-                              self.dataset.source, "", code_size=v.code_size)
 
     def _post(self, signal, *args) -> None:
         """From any thread: emit signal(*args) on the GUI thread, in order."""
