@@ -66,7 +66,59 @@ class _Undo:
     last_kind: str | None
 
 
-class KMeansStepper:
+class _CentroidEditing:
+    """The click-to-place edits of the stepper: each starts a new run (labels
+    back to -1, history and undo cleared), since J's history no longer
+    describes one run. The stepper provides `_reset_to`, the centroids and
+    the sizes."""
+
+    _centroids: np.ndarray
+    k: int
+    m: int
+    d: int
+
+    def _reset_to(self, centroids: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def set_centroids(self, centroids: Any) -> None:
+        """Replace all centroids (K may change, 1 <= K <= m)."""
+        self._reset_to(as_centroids(centroids, self.d, self.m))
+
+    def _point(self, xy: Any) -> np.ndarray:
+        p = np.array(xy, dtype=np.float64).reshape(-1)
+        if p.shape != (self.d,):
+            raise ValueError(f"a centroid needs {self.d} coordinates, got {np.shape(xy)}")
+        if not np.all(np.isfinite(p)):
+            raise ValueError("centroid coordinates must be finite")
+        return p
+
+    def _check_index(self, j: int) -> int:
+        j = int(j)
+        if not 0 <= j < self.k:
+            raise IndexError(f"no centroid {j}: K is {self.k}")
+        return j
+
+    def move_centroid(self, j: int, xy: Any) -> None:
+        j = self._check_index(j)
+        c = self._centroids.copy()
+        c[j] = self._point(xy)
+        self._reset_to(c)
+
+    def add_centroid(self, xy: Any) -> int:
+        """Append a centroid; returns its index."""
+        if self.k + 1 > self.m:
+            raise ValueError(f"K={self.k + 1} is larger than the number of points ({self.m})")
+        self._reset_to(np.vstack([self._centroids, self._point(xy)[None, :]]))
+        return self.k - 1
+
+    def remove_centroid(self, j: int) -> None:
+        j = self._check_index(j)
+        if self.k == 1:
+            raise ValueError("cannot remove the last centroid: K must be at least 1")
+        self._reset_to(np.delete(self._centroids, j, axis=0))
+
+
+class KMeansStepper(_CentroidEditing):
     """Lloyd's K-means, driven one half step at a time.
 
     Parameters
@@ -428,45 +480,6 @@ class KMeansStepper:
     def reset(self) -> None:
         """Forget labels, history and undo; keep the current centroids."""
         self._reset_to(self._centroids)
-
-    def set_centroids(self, centroids: Any) -> None:
-        """Replace all centroids (K may change, 1 <= K <= m). Resets labels,
-        history and undo, since J's history no longer describes one run."""
-        self._reset_to(as_centroids(centroids, self.d, self.m))
-
-    def _point(self, xy: Any) -> np.ndarray:
-        p = np.array(xy, dtype=np.float64).reshape(-1)
-        if p.shape != (self.d,):
-            raise ValueError(f"a centroid needs {self.d} coordinates, got {np.shape(xy)}")
-        if not np.all(np.isfinite(p)):
-            raise ValueError("centroid coordinates must be finite")
-        return p
-
-    def _check_index(self, j: int) -> int:
-        j = int(j)
-        if not 0 <= j < self.k:
-            raise IndexError(f"no centroid {j}: K is {self.k}")
-        return j
-
-    def move_centroid(self, j: int, xy: Any) -> None:
-        j = self._check_index(j)
-        c = self._centroids.copy()
-        c[j] = self._point(xy)
-        self._reset_to(c)
-
-    def add_centroid(self, xy: Any) -> int:
-        """Append a centroid; returns its index."""
-        if self.k + 1 > self.m:
-            raise ValueError(f"K={self.k + 1} is larger than the number of points ({self.m})")
-        self._reset_to(np.vstack([self._centroids, self._point(xy)[None, :]]))
-        return self.k - 1
-
-    def remove_centroid(self, j: int) -> None:
-        j = self._check_index(j)
-        if self.k == 1:
-            raise ValueError("cannot remove the last centroid: K must be at least 1")
-        self._reset_to(np.delete(self._centroids, j, axis=0))
-
 
 # ----------------------------------------------------------------- helpers
 def voronoi_labels(grid_points: Any, centroids: Any, chunk: int = 65536) -> np.ndarray:
