@@ -9,10 +9,7 @@ and presentation mode work from those declarations.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import os
-import time
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -26,6 +23,7 @@ from explorer.ui.menus import WindowMenus
 from explorer.ui.settings import WindowSettings, default_settings
 from explorer.ui.status_line import StatusLine
 from explorer.ui.tab_pages import FeatureTabs
+from explorer.ui.tensorboard_logging import TensorBoardLogging
 from explorer.widgets.elided_label import ElidedLabel
 
 __all__ = ["ElidedLabel", "MainWindow"]
@@ -33,7 +31,7 @@ __all__ = ["ElidedLabel", "MainWindow"]
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow, WindowMenus):
+class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
     """The whole program. `MainWindow()` builds it on the default dataset.
 
     `settings`: where to remember the window between starts (None: the
@@ -42,7 +40,6 @@ class MainWindow(QMainWindow, WindowMenus):
     """
 
     first_painted = False  # a class default: Qt sends events during __init__
-    tensorboard_folder: str | None = None  # set by Model > Log runs to TensorBoard
 
     def __init__(self, dataset: Dataset | None = None, data_path: str | None = None,
                  trained_dir=None, arch_id: str | None = None, start: bool = True,
@@ -241,42 +238,6 @@ class MainWindow(QMainWindow, WindowMenus):
         self.settings_store.set_presentation_scale(setting)
         for action in self.scale_actions.actions():
             action.setChecked(action.data() == setting)
-
-    def on_tensorboard_toggled(self, on: bool) -> None:
-        if not on:
-            self.tensorboard_folder = None
-            self.model_panel.tensorboard_dir = None
-            return
-        if importlib.util.find_spec("tensorboard") is None:
-            # Keras' callback needs it for tf.summary; TensorFlow no longer brings it.
-            self.tensorboard_action.setChecked(False)
-            self.show_error("Logging to TensorBoard needs the tensorboard package, which is "
-                            "not installed: pip install tensorboard")
-            return
-        folder = self._ask_tensorboard_dir()
-        if not folder:
-            self.tensorboard_action.setChecked(False)
-            return
-        self.tensorboard_folder = folder
-        self._next_tensorboard_run()
-        self.statusBar().showMessage(f"Training runs are logged to TensorBoard in {folder}; "
-                                     f"see them with: tensorboard --logdir {folder}", 10000)
-
-    def _next_tensorboard_run(self) -> None:
-        """One sub-folder per run, so TensorBoard shows runs side by side."""
-        if self.tensorboard_folder and not self.session.is_training:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            self.model_panel.tensorboard_dir = os.path.join(
-                self.tensorboard_folder, f"{self.session.arch_id}-{stamp}")
-
-    def _ask_tensorboard_dir(self) -> str | None:
-        """The folder dialog, in one place so tests can replace it."""
-        folder = QFileDialog.getExistingDirectory(
-            self, "Log training runs to TensorBoard in folder",
-            self.settings_store.last_folder("tensorboard"))
-        if folder:
-            self.settings_store.set_last_folder("tensorboard", folder)
-        return folder or None
 
     def revert_to_shipped(self) -> None:
         """Model > Revert to the shipped weights, asking first if trained weights would go."""
