@@ -69,7 +69,7 @@ class Session(QObject):
         self.book = WeightsBook()
         self.is_ready = False
         self._model: models.Autoencoder | None = None  # touched on the model thread only
-        self._companions: dict[str, tuple[object, models.Autoencoder]] = {}  # model thread
+        self._companions = kept_weights.Companions()  # model thread
         self.runner = TrainingRunner(self)
         self.guard = DiscardGuard(self)  # the window sets guard.ask, its Save/Discard dialog
         self.files = WeightsFiles(self)  # save, load and export, as commands on the model thread
@@ -294,23 +294,9 @@ class Session(QObject):
 
     def companion(self, arch_id: str) -> models.Autoencoder:
         """On the model thread: `arch_id`'s model (at the seed's code size) with the
-        weights the window holds for it: the loaded model when it is that one, else one built
-        (and kept for the next request) with its weights from this session, or
-        those it starts with. For views that set two models side by side."""
-        if self._model is not None and self._model.variant.name == arch_id:
-            return self._model
-        kept = self.book.get(arch_id)
-        identity = id(kept.weights) if kept is not None else None
-        cached = self._companions.get(arch_id)
-        if cached is not None and cached[0] == identity:
-            return cached[1]
-        model = models.build(arch_id)
-        if kept is not None:
-            model.autoencoder.set_weights(list(kept.weights))
-        else:
-            kept_weights.load_default(model, self.trained_dir)
-        self._companions[arch_id] = (identity, model)
-        return model
+        weights the window holds for it (see weights.Companions), for views that
+        set two models side by side."""
+        return self._companions.get(arch_id, self._model, self.book, self.trained_dir)
 
     def _on_model_built(self, current: Current, then: Callable[[], None] | None = None) -> None:
         self._builds_waiting -= 1

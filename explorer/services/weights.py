@@ -10,8 +10,8 @@ Weights trained in this session and not saved since are *unsaved*;
 `unsaved_work()` lists them, so the window can ask Save / Discard / Cancel
 before anything replaces or drops them.
 
-GUI thread only, except `keep_leaving` and `restore_kept`, which run on the
-model thread inside the build job (hence the lock).
+GUI thread only, except `keep_leaving`, `restore_kept` and `Companions`, which
+run on the model thread (the first two inside the build job, hence the lock).
 """
 
 from __future__ import annotations
@@ -174,3 +174,34 @@ def save_kept(name: str, kept: KeptWeights, folder: Path,
     model = models.build(v.arch_id, v.code_size)
     model.autoencoder.set_weights(list(kept.weights))
     return store.save(model, kept.metadata or fallback_meta, folder)
+
+
+class Companions:
+    """Models built beside the loaded one, for views that set two models side
+    by side (simple against sparse). Model thread only.
+
+    `get` gives `arch_id`'s model (at the seed's code size) with the weights
+    the window holds for it: the loaded model when it is that one, else one
+    built (and kept for the next request) with its weights from this session,
+    or those it starts with; rebuilt only when those weights change.
+    """
+
+    def __init__(self) -> None:
+        self._built: dict[str, tuple[int | None, models.Autoencoder]] = {}
+
+    def get(self, arch_id: str, loaded: models.Autoencoder | None, book: WeightsBook,
+            trained_dir: str | os.PathLike | None) -> models.Autoencoder:
+        if loaded is not None and loaded.variant.name == arch_id:
+            return loaded
+        kept = book.get(arch_id)
+        identity = id(kept.weights) if kept is not None else None
+        cached = self._built.get(arch_id)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        model = models.build(arch_id)
+        if kept is not None:
+            model.autoencoder.set_weights(list(kept.weights))
+        else:
+            load_default(model, trained_dir)
+        self._built[arch_id] = (identity, model)
+        return model
