@@ -1,0 +1,56 @@
+""""What this map keeps": the current map's figures and a plain sentence on them.
+
+Shown under both map tabs' plots. The figures come from
+`core.embedding_quality.map_quality` (computed by the tab on the model
+thread); this widget only words them: 10-NN label agreement on the map
+against the full code space, trustworthiness, and the core's sentences.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from explorer.core.embedding_quality import METHOD_NAMES, MapQuality, describe
+
+
+def figures(q: MapQuality) -> str:
+    """One line of figures: "What this t-SNE map keeps: ..."."""
+    name = METHOD_NAMES.get(q.method, q.method)
+    return (f"<b>What this {name} map keeps:</b> {q.k}-NN label agreement "
+            f"<b>{q.map_agreement:.0%}</b> on the map vs <b>{q.full_agreement:.0%}</b> in the "
+            f"full {q.dim}-d space · trustworthiness <b>{q.trustworthiness:.2f}</b>")
+
+
+class MapQualityView(QWidget):
+    """Two wrapped lines: the figures, then what they mean."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("map_quality_view")
+        self.figures_label = QLabel("")
+        self.figures_label.setObjectName("map_quality_figures")
+        self.sentence_label = QLabel("")
+        self.sentence_label.setObjectName("map_quality_sentence")
+        for label in (self.figures_label, self.sentence_label):
+            label.setWordWrap(True)
+        self.sentence_label.setStyleSheet("color: #555;")
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(1)
+        column.addWidget(self.figures_label)
+        column.addWidget(self.sentence_label)
+        self.quality: MapQuality | None = None
+
+    def show_quality(self, q: MapQuality | None) -> None:
+        self.quality = q
+        if q is None:
+            self.show_waiting("")
+            return
+        self.figures_label.setText(figures(q))
+        self.sentence_label.setText(describe(q))
+
+    def show_waiting(self, text: str) -> None:
+        """No figures yet (the map is being made or measured)."""
+        self.quality = None
+        self.figures_label.setText(f"<b>What this map keeps:</b> {text}" if text else "")
+        self.sentence_label.setText("")

@@ -1,0 +1,91 @@
+"""Projections chosen in the Latent space tab and the K-means lab, on a real Session
+with the shipped simple model and a few hundred test digits (UMAP's first call
+compiles numba kernels: small data keeps the rest of it short)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from explorer.core import store
+from explorer.features.latent_space.panel import LatentSpacePanel
+
+TIMEOUT = 120000
+
+
+@pytest.fixture(scope="module")
+def shipped_copy(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("trained")
+    for name in ("simple.weights.h5", "simple.json"):
+        shutil.copy(store.TRAINED_DIR / name, folder / name)
+    return folder
+
+
+@pytest.fixture
+def session(qtbot, embedded, shipped_copy):
+    from explorer.services.session import Session
+
+    s = Session(dataset=embedded.subset(256, 300), trained_dir=shipped_copy, arch_id="simple")
+    yield s
+    assert s.shutdown(5000)
+
+
+@pytest.fixture
+def latent(qtbot, session):
+    p = LatentSpacePanel(session)
+    qtbot.addWidget(p)
+    p.resize(1000, 700)
+    p.show()
+    with qtbot.waitSignal(p.lab.map.map_changed, timeout=TIMEOUT):
+        session.start()
+    yield p
+    p.shutdown()
+
+
+def choose(qtbot, panel, method: str) -> None:
+    """Pick `method` in the panel's projection_combo and wait for its map."""
+    combo = panel.findChild(type(panel.projection_combo), "projection_combo")
+    with qtbot.waitSignal(panel.lab.map.map_changed, timeout=TIMEOUT):
+        combo.setCurrentIndex(combo.findData(method))
+
+
+def test_each_projection_in_the_latent_space_tab_draws_its_map_and_what_it_keeps(qtbot, latent):
+    qtbot.waitUntil(lambda: latent.quality_view.quality is not None, timeout=TIMEOUT)
+    pca = latent.quality_view.quality
+    assert pca.method == "pca" and latent.lift_note.isHidden()
+    assert "What this PCA map keeps" in latent.quality_view.figures_label.text()
+    frames = []
+    latent.lab.map.frame_shown.connect(frames.append)
+    choose(qtbot, latent, "tsne")
+    m = latent.lab.latent_map
+    assert m.method == "tsne" and not m.is_exact and m.n == 300
+    assert frames, "t-SNE's intermediate layouts reach the plot while it optimises"
+    assert not latent.lift_note.isHidden()
+    assert "nearest test digits" in latent.lift_note.text()
+    qtbot.waitUntil(lambda: latent.quality_view.quality is not None, timeout=TIMEOUT)
+    tsne = latent.quality_view.quality
+    assert tsne.method == "tsne" and tsne.map_agreement > pca.map_agreement
+    assert np.isclose(tsne.full_agreement, pca.full_agreement)  # the same codes
+    assert not latent.projection_controls.cancel_button.isEnabled()
+    choose(qtbot, latent, "umap")
+    assert latent.lab.latent_map.method == "umap"
+    choose(qtbot, latent, "pca")
+    assert latent.lab.latent_map.is_exact and latent.lift_note.isHidden()
+
+
+def test_cancel_stops_a_t_sne_map_and_keeps_the_map_on_screen(qtbot, latent):
+    before = latent.lab.latent_map
+    controls = latent.projection_controls
+    controls.perplexity_spin.setValue(12)  # not in the cache from another test
+    controls.select("tsne")
+    qtbot.waitUntil(lambda: controls.cancel_button.isEnabled(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: latent.lab.map.projection.frames_shown > 0, timeout=TIMEOUT)
+    arrived = []
+    latent.lab.map.map_changed.connect(lambda a: arrived.append(a.latent_map.method))
+    controls.cancel_button.click()
+    assert controls.combo.currentData() == "pca" and not controls.cancel_button.isEnabled()
+    assert "cancelled" in controls.progress_label.text()
+    qtbot.wait(1500)
+    assert latent.lab.latent_map is before and set(arrived) <= {"pca"}
