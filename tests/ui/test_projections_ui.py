@@ -89,3 +89,69 @@ def test_cancel_stops_a_t_sne_map_and_keeps_the_map_on_screen(qtbot, latent):
     assert "cancelled" in controls.progress_label.text()
     qtbot.wait(1500)
     assert latent.lab.latent_map is before and set(arrived) <= {"pca"}
+
+
+# ------------------------------------------------------------- the K-means lab
+@pytest.fixture
+def lab_panel(qtbot, session):
+    from explorer.features.kmeans.panel import KMeansPanel
+
+    p = KMeansPanel(session)
+    qtbot.addWidget(p)
+    p.resize(1000, 700)
+    p.show()
+    p.points_spin.setValue(300)
+    with qtbot.waitSignal(p.points_ready, timeout=TIMEOUT):
+        session.start()
+    qtbot.waitUntil(lambda: p.points is not None and p.points.n == 300
+                    and "latent" in p.points.source, timeout=TIMEOUT)
+    yield p
+    p.stop_animation()
+
+
+def choose_in_lab(qtbot, panel, method: str) -> None:
+    combo = panel.findChild(type(panel.projection_combo), "projection_combo")
+    with qtbot.waitSignal(panel.points_ready, timeout=TIMEOUT):
+        combo.setCurrentIndex(combo.findData(method))
+
+
+def test_each_projection_in_the_k_means_lab_gives_points_to_cluster_and_their_quality(
+        qtbot, lab_panel):
+    p = lab_panel
+    frames = []
+    p.feed.projection.frame_ready.connect(frames.append)
+    p.projection_controls.perplexity_spin.setValue(20)  # the other tab's map is in the cache
+    for method in ("tsne", "umap", "pca"):
+        choose_in_lab(qtbot, p, method)
+        qtbot.waitUntil(lambda: p.quality_view.quality is not None
+                        and p.quality_view.quality.method == method, timeout=TIMEOUT)
+        assert p.points.n == 300
+        assert (method == "pca") == (type(p.points).__name__ == "PointSet")
+    assert frames and all(f.shape == (300, 2) for f in frames)
+    # clustering the t-SNE map works as on PCA's: a step colours every point
+    choose_in_lab(qtbot, p, "tsne")
+    assert "t-SNE" in p.status_label.text()
+    p.step()
+    assert p.stepper.is_assigned and p.stepper.converged is not None
+    p.space_combo.setCurrentIndex(1)  # full space: centroids drawn where their codes' points are
+    p.step()
+    shown = p.lab.display_centroids()
+    assert shown.shape == (p.lab.k, 2) and np.all(np.isfinite(shown))
+
+
+def test_full_code_against_map_clusterings_side_by_side_with_ari_nmi_and_disagreements(
+        qtbot, lab_panel):
+    p = lab_panel
+    state = p.map_binding.comparison
+    qtbot.waitUntil(lambda: state.result is not None and state.points is p.points,
+                    timeout=TIMEOUT)
+    result = state.result
+    c = result.comparison
+    assert result.full_labels.shape == result.map_labels.shape == (300,)
+    text = p.full_vs_map.agreement_label.text()
+    assert f"ARI {c.ari:.2f}" in text and f"NMI {c.nmi:.2f}" in text
+    ringed = p.full_vs_map.map_plot.rings.getData()[0]
+    assert len(ringed) == c.n_disagree > 0  # PCA's map of a 32-d code does not keep its clusters
+    with qtbot.waitSignal(state.compared, timeout=TIMEOUT):
+        p.k_spin.setValue(3)
+    assert int(state.result.full_labels.max()) == 2

@@ -1,0 +1,83 @@
+"""The "Full code vs map" page: both K-means clusterings side by side, and where they differ.
+
+Left: the points on the map coloured by K-means in the full code space;
+right: coloured by K-means on the map itself, each map cluster in the colour
+of the full-space cluster matched to it (so the same colour means the same
+group), and the digits on which the two disagree ringed in both. Below: ARI,
+NMI and the core's sentence. One scatter item per cluster (one brush each),
+as in the lab's plot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from explorer.core.cluster_agreement import FullVersusMap
+from explorer.core.latent_points import PointSet, group_by_label, padded_bounds
+from explorer.features.kmeans.plot import MAX_K, color
+from explorer.widgets.plot_style import style_axes
+
+RING = (0, 0, 0)
+
+
+class _ClusterScatter(pg.PlotWidget):
+    def __init__(self, title: str, name: str):
+        super().__init__()
+        self.setObjectName(name)
+        self.setBackground("w")
+        item = self.getPlotItem()
+        item.setTitle(title, size="9pt")
+        item.hideAxis("left")
+        item.hideAxis("bottom")
+        style_axes(item)
+        self.setMenuEnabled(False)
+        self.setMinimumSize(120, 100)
+        self.items = [pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*color(j)))
+                      for j in range(MAX_K)]
+        for it in self.items:
+            self.addItem(it)
+        self.rings = pg.ScatterPlotItem(size=8, pen=pg.mkPen(*RING, width=1.2), brush=None)
+        self.rings.setZValue(5)
+        self.addItem(self.rings)
+
+    def show_clusters(self, coords: np.ndarray, colours: np.ndarray, ringed: np.ndarray) -> None:
+        groups = group_by_label(colours, MAX_K)
+        for j, it in enumerate(self.items):
+            it.setData(pos=coords[groups[j]] if j < len(groups) else np.zeros((0, 2)))
+        self.rings.setData(pos=coords[ringed])
+        x0, x1, y0, y1 = padded_bounds(coords)
+        self.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+
+class FullVersusMapView(QWidget):
+    """Two small plots and the agreement between them."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("kmeans_full_vs_map")
+        self.full_plot = _ClusterScatter("K-means in the full code", "kmeans_full_clusters_plot")
+        self.map_plot = _ClusterScatter("K-means on the map", "kmeans_map_clusters_plot")
+        self.agreement_label = QLabel("")
+        self.agreement_label.setObjectName("kmeans_full_vs_map_label")
+        self.agreement_label.setWordWrap(True)
+        plots = QHBoxLayout()
+        plots.addWidget(self.full_plot)
+        plots.addWidget(self.map_plot)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(plots, 1)
+        column.addWidget(self.agreement_label)
+
+    def show_comparison(self, points: PointSet, result: FullVersusMap) -> None:
+        c = result.comparison
+        matched = c.matching[result.map_labels]  # each map cluster in its full-space colour
+        matched = np.where(matched < 0, MAX_K - 1, matched)
+        self.full_plot.show_clusters(points.coords, result.full_labels, c.disagree)
+        self.map_plot.show_clusters(points.coords, matched, c.disagree)
+        self.agreement_label.setText(f"<b>ARI {c.ari:.2f} · NMI {c.nmi:.2f}</b> · "
+                                     f"{c.n_disagree} of {c.n} digits ringed. {c.describe()}")
+
+    def say(self, text: str) -> None:
+        self.agreement_label.setText(text)
