@@ -123,9 +123,8 @@ def test_each_projection_in_the_k_means_lab_gives_points_to_cluster_and_their_qu
     p.projection_controls.perplexity_spin.setValue(20)  # the other tab's map is in the cache
     for method in ("tsne", "umap", "pca"):
         choose_in_lab(qtbot, p, method)
-        qtbot.waitUntil(lambda: p.quality_view.quality is not None
-                        and p.quality_view.quality.method == method,  # noqa: B023 - waited on at once
-                        timeout=TIMEOUT)
+        qtbot.waitUntil(lambda m=method: p.quality_view.quality is not None
+                        and p.quality_view.quality.method == m, timeout=TIMEOUT)
         assert p.points.n == 300
         assert (method == "pca") == (type(p.points).__name__ == "PointSet")
     assert frames and all(f.shape == (300, 2) for f in frames)
