@@ -3,14 +3,17 @@
 Shown under both map tabs' plots. The figures come from
 `core.embedding_quality.map_quality` (computed by the tab on the model
 thread); this widget only words them: 10-NN label agreement on the map
-against the full code space, trustworthiness, and the core's sentences.
+against the full code space, trustworthiness, and the core's first
+sentence (what the map keeps of how the code groups the digits). The
+others (what trustworthiness means; t-SNE's distances are not to scale) are
+its tooltip: under a plot, every line of text is a line less of the plot.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from explorer.core.embedding_quality import METHOD_NAMES, MapQuality, describe
+from explorer.core.embedding_quality import METHOD_NAMES, MapQuality, describe_parts
 
 
 def figures(q: MapQuality) -> str:
@@ -47,10 +50,13 @@ class MapQualityView(QWidget):
             self.show_waiting("")
             return
         self.figures_label.setText(figures(q))
-        self.sentence_label.setText(describe(q))
+        parts = describe_parts(q)
+        self.sentence_label.setText(parts[0])
+        self.setToolTip(" ".join(parts))
 
     def show_waiting(self, text: str) -> None:
         """No figures yet (the map is being made or measured)."""
         self.quality = None
         self.figures_label.setText(f"<b>What this map keeps:</b> {text}" if text else "")
         self.sentence_label.setText("")
+        self.setToolTip("")

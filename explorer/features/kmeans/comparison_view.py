@@ -19,7 +19,7 @@ from explorer.core.latent_points import PointSet, group_by_label, padded_bounds
 from explorer.features.kmeans.plot import MAX_K, color
 from explorer.widgets.plot_style import style_axes
 
-RING = (0, 0, 0)
+RING = (20, 20, 20, 150)  # thin and half-transparent: half the points may disagree
 
 
 class _ClusterScatter(pg.PlotWidget):
@@ -38,7 +38,7 @@ class _ClusterScatter(pg.PlotWidget):
                       for j in range(MAX_K)]
         for it in self.items:
             self.addItem(it)
-        self.rings = pg.ScatterPlotItem(size=8, pen=pg.mkPen(*RING, width=1.2), brush=None)
+        self.rings = pg.ScatterPlotItem(size=7, pen=pg.mkPen(*RING, width=0.8), brush=None)
         self.rings.setZValue(5)
         self.addItem(self.rings)
 
@@ -76,8 +76,13 @@ class FullVersusMapView(QWidget):
         matched = np.where(matched < 0, MAX_K - 1, matched)
         self.full_plot.show_clusters(points.coords, result.full_labels, c.disagree)
         self.map_plot.show_clusters(points.coords, matched, c.disagree)
-        self.agreement_label.setText(f"<b>ARI {c.ari:.2f} · NMI {c.nmi:.2f}</b> · "
-                                     f"{c.n_disagree} of {c.n} digits ringed. {c.describe()}")
+        if c.n_disagree == 0:
+            sentence = "the same partition: the map shows the clusters of the full code."
+        else:
+            sentence = (f"{c.agreement:.0%} of the digits are in matching clusters; the "
+                        f"{c.n_disagree:,} where the two differ are ringed.")
+        self.agreement_label.setText(f"<b>ARI {c.ari:.2f} · NMI {c.nmi:.2f}</b>: {sentence}")
+        self.agreement_label.setToolTip(c.describe())
 
     def say(self, text: str) -> None:
         self.agreement_label.setText(text)

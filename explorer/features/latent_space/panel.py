@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import views
+from explorer.core.latent_map import NEIGHBOURS_FOR_ESTIMATE
 from explorer.core.latent_space import Decoded
 from explorer.features.latent_space.interp_binding import InterpolationBinding
 from explorer.features.latent_space.jobs import SLIDER_COUNT, MapAnswer
 from explorer.features.latent_space.lab import AXES_KINDS, GRID_DENSITY, SLIDER_RANGE, LatentSpaceLab
 from explorer.features.latent_space.map_plot import LatentMapPlot
+from explorer.features.latent_space.map_state import METHOD_TITLES
 from explorer.features.latent_space.pages import SLIDER_TICKS, DrawPage, InterpolatePage, SlidersPage, named
 from explorer.features.latent_space.pictures import DecodedView
 from explorer.services.features import DemoAction, ExportablePlot, FeatureView, PersistedSetting
@@ -241,8 +243,10 @@ class LatentSpacePanel(QWidget, FeatureView):
             self.map_plot.fit_view()
         self._drawn_method = m.method
         self.lift_note.setVisible(not m.is_exact)
-        self.lift_note.setText(f"Decoding a point of this map: {m.how_lifted}, "
-                               "not read off an inverse as with PCA." if not m.is_exact else "")
+        self.lift_note.setText("" if m.is_exact else (
+            f"Decoding a point of this map estimates its code from the "
+            f"{NEIGHBOURS_FOR_ESTIMATE} nearest test digits on it: {METHOD_TITLES.get(m.method, m.method)} "
+            "has no inverse, unlike PCA."))
         if self.session.is_training:
             self.quality_view.show_waiting("measured when training ends")
         else:
@@ -252,7 +256,7 @@ class LatentSpacePanel(QWidget, FeatureView):
 
     @staticmethod
     def _axis_names(method: str) -> tuple[str, str]:
-        title = {"tsne": "t-SNE", "umap": "UMAP"}.get(method, method)
+        title = METHOD_TITLES.get(method, method)
         return f"{title} 1", f"{title} 2"
 
     def _on_frame(self, coords: np.ndarray) -> None:
