@@ -36,6 +36,7 @@ METHOD_LABELS = (("PCA", "pca"), ("t-SNE", "tsne"), ("UMAP", "umap"))
 # A redraw of a few thousand points takes some milliseconds; ten a second keep
 # the motion visible without taking the GUI thread from the mouse.
 FRAME_INTERVAL_S = 0.1
+_SHOWN = ("perplexity", "n_neighbors", "min_dist")  # the parameters the chooser sets
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,11 @@ class ProjectionChoice:
         return dict((m, t) for t, m in METHOD_LABELS)[self.method]
 
     def describe(self) -> str:
-        """"t-SNE (perplexity 30)": the method and the parameters the user can set."""
-        shown = {k: v for k, v in self.params if k in ("perplexity", "n_neighbors", "min_dist")}
-        if not shown:
-            return self.label
-        parts = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in shown.items())
-        return f"{self.label} ({parts})"
+        """"t-SNE (perplexity 30)": the method and the parameters the user can set,
+        under the libraries' own names."""
+        params = dict(self.params)
+        shown = [f"{k} {params[k]:g}" for k in _SHOWN if k in params]
+        return f"{self.label} ({', '.join(shown)})" if shown else self.label
 
 
 class FrameRelay:
