@@ -155,3 +155,22 @@ def test_full_code_against_map_clusterings_side_by_side_with_ari_nmi_and_disagre
     with qtbot.waitSignal(state.compared, timeout=TIMEOUT):
         p.k_spin.setValue(3)
     assert int(state.result.full_labels.max()) == 2
+
+
+def test_cancel_in_the_k_means_lab_keeps_the_points_being_clustered(qtbot, lab_panel):
+    p = lab_panel
+    before = p.points
+    controls = p.projection_controls
+    controls.perplexity_spin.setValue(11)  # not in the cache
+    controls.select("tsne")
+    qtbot.waitUntil(lambda: p.feed.projection.frames_shown > 0, timeout=TIMEOUT)
+    controls.cancel_button.click()
+    assert controls.combo.currentData() == "pca" and not controls.cancel_button.isEnabled()
+    qtbot.wait(1500)
+    assert p.points is before and "PCA axes" in p.status_label.text()
+    # the plot shows the clustered points again, not the grey t-SNE frame it was drawing
+    items = [p.plot.unassigned_item, *p.cluster_items]
+    drawn = np.concatenate([np.column_stack(it.getData()) for it in items
+                            if it.getData()[0] is not None and len(it.getData()[0])])
+    assert drawn.shape == (300, 2)
+    assert np.allclose(np.sort(drawn[:, 0]), np.sort(before.coords[:, 0]))

@@ -55,6 +55,11 @@ class KMeansMapBinding(QObject):
         self.feed.cancel()
         self.controls.show_choice(self.feed.shown_choice if self.lab.points is not None
                                   else self.feed.projection.choice)
+        if self.lab.points is not None:  # the points clustered, over any t-SNE frame drawn
+            self.plot.set_view(self.lab.plot_bounds())
+            self.lab.changed.emit()
+            if self.quality.quality is None:
+                self._on_points(self.lab.points)
 
     def compare(self) -> None:
         """Cluster the points both ways with the lab's K and seed."""
