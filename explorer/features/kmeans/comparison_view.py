@@ -3,9 +3,9 @@
 Left: the points on the map coloured by K-means in the full code space;
 right: coloured by K-means on the map itself, each map cluster in the colour
 of the full-space cluster matched to it (so the same colour means the same
-group), and the digits on which the two disagree ringed in both. Below: ARI,
-NMI and the core's sentence. One scatter item per cluster (one brush each),
-as in the lab's plot.
+group). The digits on which the two disagree are drawn solid and outlined,
+the others faded, in both. Below: ARI, NMI and a sentence. One scatter item
+per cluster and kind (one brush each), as in the lab's plot.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from explorer.core.latent_points import PointSet, group_by_label, padded_bounds
 from explorer.features.kmeans.plot import MAX_K, color
 from explorer.widgets.plot_style import style_axes
 
-RING = (20, 20, 20, 150)  # thin and half-transparent: half the points may disagree
+OUTLINE = (30, 30, 30, 200)
+FADED_ALPHA = 55  # agreeing points stay visible as the shape of the cloud
 
 
 class _ClusterScatter(pg.PlotWidget):
@@ -34,19 +35,30 @@ class _ClusterScatter(pg.PlotWidget):
         style_axes(item)
         self.setMenuEnabled(False)
         self.setMinimumSize(120, 100)
-        self.items = [pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*color(j)))
+        self.items = [pg.ScatterPlotItem(size=3, pen=None,
+                                         brush=pg.mkBrush(*color(j), FADED_ALPHA))
                       for j in range(MAX_K)]
-        for it in self.items:
+        self.disagree_items = [pg.ScatterPlotItem(size=5, pen=pg.mkPen(*OUTLINE, width=0.6),
+                                                  brush=pg.mkBrush(*color(j)))
+                               for j in range(MAX_K)]
+        for it in (*self.items, *self.disagree_items):
             self.addItem(it)
-        self.rings = pg.ScatterPlotItem(size=7, pen=pg.mkPen(*RING, width=0.8), brush=None)
-        self.rings.setZValue(5)
-        self.addItem(self.rings)
+        for it in self.disagree_items:
+            it.setZValue(5)
 
-    def show_clusters(self, coords: np.ndarray, colours: np.ndarray, ringed: np.ndarray) -> None:
-        groups = group_by_label(colours, MAX_K)
-        for j, it in enumerate(self.items):
-            it.setData(pos=coords[groups[j]] if j < len(groups) else np.zeros((0, 2)))
-        self.rings.setData(pos=coords[ringed])
+    def show_clusters(self, coords: np.ndarray, colours: np.ndarray, disagree: np.ndarray) -> None:
+        marked = np.zeros(len(coords), dtype=bool)
+        marked[disagree] = True
+        for items, keep in ((self.items, ~marked), (self.disagree_items, marked)):
+            groups = group_by_label(np.where(keep, colours, -1), MAX_K)
+            for j, it in enumerate(items):
+                it.setData(pos=coords[groups[j]])
+
+    @property
+    def disagreeing_shown(self) -> int:
+        return sum(len(it.getData()[0]) for it in self.disagree_items if it.getData()[0] is not None)
+
+    def show_view(self, coords: np.ndarray) -> None:
         x0, x1, y0, y1 = padded_bounds(coords)
         self.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
@@ -74,13 +86,14 @@ class FullVersusMapView(QWidget):
         c = result.comparison
         matched = c.matching[result.map_labels]  # each map cluster in its full-space colour
         matched = np.where(matched < 0, MAX_K - 1, matched)
-        self.full_plot.show_clusters(points.coords, result.full_labels, c.disagree)
-        self.map_plot.show_clusters(points.coords, matched, c.disagree)
+        for plot, colours in ((self.full_plot, result.full_labels), (self.map_plot, matched)):
+            plot.show_clusters(points.coords, colours, c.disagree)
+            plot.show_view(points.coords)
         if c.n_disagree == 0:
             sentence = "the same partition: the map shows the clusters of the full code."
         else:
             sentence = (f"{c.agreement:.0%} of the digits are in matching clusters; the "
-                        f"{c.n_disagree:,} where the two differ are ringed.")
+                        f"{c.n_disagree:,} where the two differ are drawn solid, outlined.")
         self.agreement_label.setText(f"<b>ARI {c.ari:.2f} · NMI {c.nmi:.2f}</b>: {sentence}")
         self.agreement_label.setToolTip(c.describe())
 
