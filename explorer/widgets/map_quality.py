@@ -11,52 +11,52 @@ its tooltip: under a plot, every line of text is a line less of the plot.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from explorer.core.embedding_quality import METHOD_NAMES, MapQuality, describe_parts
 
 
 def figures(q: MapQuality) -> str:
-    """One line of figures: "What this t-SNE map keeps: ..."."""
+    """The figures: "What this t-SNE map keeps: ..."."""
     name = METHOD_NAMES.get(q.method, q.method)
     return (f"<b>What this {name} map keeps:</b> {q.k}-NN label agreement "
-            f"<b>{q.map_agreement:.0%}</b> on the map vs <b>{q.full_agreement:.0%}</b> in the "
-            f"full {q.dim}-d space · trustworthiness <b>{q.trustworthiness:.2f}</b>")
+            f"<b>{q.map_agreement:.0%}</b> on the map, <b>{q.full_agreement:.0%}</b> in the "
+            f"full {q.dim}-d code · trustworthiness <b>{q.trustworthiness:.2f}</b>.")
 
 
 class MapQualityView(QWidget):
-    """Two wrapped lines: the figures, then what they mean."""
+    """One wrapped paragraph: the figures, then what they mean (in grey)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("map_quality_view")
+        # One label, not two: a sentence that starts on the figures' last line
+        # saves a line of the plot above it.
         self.figures_label = QLabel("")
         self.figures_label.setObjectName("map_quality_figures")
-        self.sentence_label = QLabel("")
-        self.sentence_label.setObjectName("map_quality_sentence")
-        for label in (self.figures_label, self.sentence_label):
-            label.setWordWrap(True)
-        self.sentence_label.setStyleSheet("color: #555;")
+        self.figures_label.setWordWrap(True)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(1)
         column.addWidget(self.figures_label)
-        column.addWidget(self.sentence_label)
         self.quality: MapQuality | None = None
+        self.sentence = ""
 
     def show_quality(self, q: MapQuality | None) -> None:
         self.quality = q
         if q is None:
             self.show_waiting("")
             return
-        self.figures_label.setText(figures(q))
         parts = describe_parts(q)
-        self.sentence_label.setText(parts[0])
+        self.sentence = parts[0]
+        self.figures_label.setText(f"{figures(q)} <span style='color:#555'>{html.escape(parts[0])}"
+                                   "</span>")
         self.setToolTip(" ".join(parts))
 
     def show_waiting(self, text: str) -> None:
         """No figures yet (the map is being made or measured)."""
         self.quality = None
         self.figures_label.setText(f"<b>What this map keeps:</b> {text}" if text else "")
-        self.sentence_label.setText("")
+        self.sentence = ""
         self.setToolTip("")

@@ -103,6 +103,7 @@ class LatentSpacePanel(QWidget, FeatureView):
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.decoded_view, 1)
+        column.addWidget(self.lift_note)  # beside the decoded digit: how it was decoded
         column.addWidget(self.follow_check)
         column.addWidget(self.thumbs_check)
         column.addLayout(grid_row)
@@ -120,7 +121,6 @@ class LatentSpacePanel(QWidget, FeatureView):
         map_stack.setContentsMargins(0, 0, 0, 0)
         map_stack.setSpacing(2)
         map_stack.addWidget(self.map_plot, 1)
-        map_stack.addWidget(self.lift_note)
         map_stack.addWidget(self.quality_view)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(map_column)
@@ -244,9 +244,9 @@ class LatentSpacePanel(QWidget, FeatureView):
         self._drawn_method = m.method
         self.lift_note.setVisible(not m.is_exact)
         self.lift_note.setText("" if m.is_exact else (
-            f"Decoding a point of this map estimates its code from the "
-            f"{NEIGHBOURS_FOR_ESTIMATE} nearest test digits on it: {METHOD_TITLES.get(m.method, m.method)} "
-            "has no inverse, unlike PCA."))
+            f"{METHOD_TITLES.get(m.method, m.method)} has no inverse: a point of this map is "
+            f"decoded from a code estimated from the {NEIGHBOURS_FOR_ESTIMATE} nearest test "
+            "digits on it."))
         if self.session.is_training:
             self.quality_view.show_waiting("measured when training ends")
         else:
