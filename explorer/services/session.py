@@ -42,6 +42,7 @@ class Session(QObject):
     model_changed = Signal(str)  # arch id (`variant` has the code size); weights_changed follows
     weights_changed = Signal()  # new weights: epoch end, run end, load, reset
     weights_info_changed = Signal(str)  # a sentence on what the weights are
+    weights_saved = Signal(object)  # Path of the .weights.h5 the loaded weights were saved to
     backend_ready = Signal()  # Keras imported and the first model built
     training_started = Signal(object)  # TrainConfig
     batch_finished = Signal(object)  # BatchProgress

@@ -5,6 +5,13 @@ it are done, and while it runs the trainer serves the views the tabs ask for
 between batches. Progress goes out through the session's signals
 (training_started, batch_finished, epoch_finished, training_ended,
 paused_changed), posted from the model thread through the session's inbox.
+
+Every run records a time-lapse (core.timelapse): the probe digits are
+encoded once before the first epoch and after every epoch, on the model
+thread, inside the epoch-end callback, before the epoch is announced; so
+when `epoch_finished` arrives, `recorder.snapshot()` already holds its
+frame. `recorder` is the run in progress (or the last one); its memory is
+bounded (timelapse.MAX_FRAMES).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from explorer.core import models, store, training
+from explorer.core import models, store, timelapse, training
 from explorer.services.weights import Current
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +55,9 @@ class TrainingRunner:
         self.is_paused = False
         self.last_result: training.TrainResult | None = None
         self._control: training.TrainControl | None = None
+        # The time-lapse of the run in progress, or of the last one (None before any).
+        self.recorder: timelapse.TimelapseRecorder | None = None
+        self.record_timelapse = True  # benchmarks turn it off to measure its cost
 
     def train(self, config: training.TrainConfig, fresh: bool = False,
               n_train: int | None = None, n_test: int | None = None) -> None:
@@ -72,6 +82,12 @@ class TrainingRunner:
         s.training_started.emit(config)
         previous = s.metadata
         variant = s.variant
+        first_epoch = previous.epochs if previous is not None and not fresh else 0
+        recorder = None
+        if self.record_timelapse and dataset.n_test >= timelapse.K_CLUSTERS:
+            recorder = timelapse.TimelapseRecorder(timelapse.make_probe(dataset),
+                                                   arch_id=variant.name, source=dataset.source)
+        self.recorder = recorder
 
         def job(state: JobState):
             model = s._model
@@ -86,9 +102,13 @@ class TrainingRunner:
                     # New weights in the same model, not a new model: its traced
                     # viewing graph is kept (retracing it mid-run cost 0.15 s).
                     models.reinitialize(model)
+            listener = _SignalListener(s)
+            if recorder is not None:
+                recorder.record(model, first_epoch)  # where the run starts from
+                listener = recorder.listener(model, listener, first_epoch)
             s.worker.set_training(True)
             try:
-                result = training.train(model, dataset, config, _SignalListener(s), control)
+                result = training.train(model, dataset, config, listener, control)
             finally:
                 s.worker.set_training(False)
             if replaced is not None and result.epochs_done == 0:

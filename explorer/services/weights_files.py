@@ -68,6 +68,7 @@ class WeightsFiles:
             if self.session.current is saved:  # nothing replaced them meanwhile
                 self.session._set_current(replace(saved, unsaved=False))
             self.session.status_message.emit(f"Saved {path}")
+            self.session.weights_saved.emit(path)  # what belongs with them (the time-lapse) follows
             if on_saved:
                 on_saved(path)
 

@@ -145,6 +145,7 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
         from explorer.features.model.panel import ModelPanel
         from explorer.features.reconstructions.panel import ReconstructionPanel
         from explorer.features.sweeps.panel import SweepsPanel
+        from explorer.features.timelapse.panel import TimelapsePanel
         from explorer.features.training.panel import TrainingPanel
 
         session = self.session
@@ -164,11 +165,13 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
         self.latent_panel = LatentPanel(session)
         self.kmeans_panel = KMeansPanel(session)
         self.latent_space_panel = LatentSpacePanel(session)
+        self.timelapse_panel = TimelapsePanel(session)
         for panel, title in ((self.training_panel, "Training"),
                              (self.recon_panel, "Reconstructions"),
                              (self.latent_panel, "Latent codes"),
                              (self.latent_space_panel, "Latent space"),
-                             (self.kmeans_panel, "K-means lab")):
+                             (self.kmeans_panel, "K-means lab"),
+                             (self.timelapse_panel, "Time-lapse")):
             self.tabs.addTab(panel, title)
         self.setCentralWidget(self.tabs)
         # The Sweep tab joins the tabs once a sweep is open (File > Open sweep);
@@ -180,7 +183,7 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
         self.features: list[FeatureView] = [self.model_panel, self.training_panel,
                                             self.recon_panel, self.latent_panel,
                                             self.latent_space_panel, self.kmeans_panel,
-                                            self.sweeps_panel]
+                                            self.timelapse_panel, self.sweeps_panel]
 
     def _build_status_bar(self) -> None:
         status = StatusLine(self)

@@ -33,6 +33,7 @@ BENCHMARKS = [
     ("kmeans_redraw", "bench_kmeans_redraw", "redraw 10,000 points + Voronoi"),
     ("tsne", "bench_tsne", "t-SNE of 2,000 codes: ours / scikit-learn"),
     ("umap", "bench_umap", "UMAP of 8,000 codes, compilation apart"),
+    ("timelapse", "bench_timelapse", "training with the time-lapse / without"),
     ("slider", "bench_slider", "noise slider to repaint, conv"),
     ("memory", "bench_memory", "peak RSS, 70,000 digits + 1 epoch"),
     ("sweep", "bench_sweep", "2 one-thread workers / one process; engine overhead per trial"),
@@ -69,6 +70,12 @@ def _figure(name: str, r: dict) -> str:
         return (f"compile {r['compile_s']:.1f} s (once per process), then {r['first_map_s']:.1f} s "
                 f"and {r['second_map_s']:.1f} s per map; import {r['import_s']:.1f} s; 10-NN "
                 f"agreement {r['map_agreement']:.3f} (code {r['code_agreement']:.3f})")
+    if name == "timelapse":
+        return "; ".join(
+            f"{a} recording {row['record_ms_per_epoch']:.0f} ms = "
+            f"{row['record_share_of_epoch']:.1%} of an epoch; samples/s with / without "
+            f"{row['with_samples_per_s']:,} / {row['without_samples_per_s']:,} = {row['ratio']:.2f}"
+            for a, row in r["rows"].items())
     if name == "latent_grid":
         return (f"conv p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
                 f"(denoise p50 {r['denoise_p50_ms']:.1f} ms, p95 {r['denoise_p95_ms']:.1f} ms)")
