@@ -64,6 +64,10 @@ class Record:
         self.phase = "start"  # what the scenario does now
         self.late_phases: dict[str, float] = {}  # phase -> its worst lateness, over 100 ms
 
+    def crashed(self, what: str) -> None:
+        self.exceptions.append(what)
+        print(f"soak: exception in {self.phase}: {what}", file=sys.stderr, flush=True)
+
     def count(self, what: str) -> None:
         self.done[what] = self.done.get(what, 0) + 1
 
@@ -77,22 +81,22 @@ class _JobFailures(logging.Handler):
 
     def emit(self, entry: logging.LogRecord) -> None:
         if "Traceback" in entry.getMessage():
-            self.record.exceptions.append(entry.getMessage().strip().splitlines()[-1])
+            self.record.crashed(entry.getMessage())
 
 
 def _hook_exceptions(record: Record) -> None:
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
     def on_exception(kind, value, tb):
-        record.exceptions.append(f"{kind.__name__}: {value}")
+        record.crashed(f"{kind.__name__}: {value}")
         sys.__excepthook__(kind, value, tb)
 
     def on_qt_message(kind, _context, message):
         if kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
-            record.exceptions.append(f"Qt {kind.name}: {message}")
+            record.crashed(f"Qt {kind.name}: {message}")
 
     sys.excepthook = on_exception
-    threading.excepthook = lambda a: record.exceptions.append(
+    threading.excepthook = lambda a: record.crashed(
         f"in thread {a.thread}: {a.exc_type.__name__}: {a.exc_value}")
     qInstallMessageHandler(on_qt_message)
     logging.getLogger("explorer").addHandler(_JobFailures(record))
@@ -282,7 +286,8 @@ def summary(record: Record, minutes: float, checkpoints_left: list[str]) -> dict
         "worst_minute_p99_late_ms": p99, "max_late_ms": worst,
         "p99_late_ms_per_minute": [r["p99_late_ms"] for r in rows],
         "max_late_ms_per_minute": [r["max_late_ms"] for r in rows],
-        "exceptions": record.exceptions[:20], "n_exceptions": len(record.exceptions),
+        "exceptions": [e.strip().splitlines()[-1] for e in record.exceptions[:20]],
+        "n_exceptions": len(record.exceptions),
         "errors_shown": record.errors_shown, "done": record.done,
         "checkpoints_left": checkpoints_left, "late_over_100_ms_in": record.late_phases, "targets": TARGETS,
         "met": {"growth": growth < TARGETS["growth_after_5_min_mb"],
