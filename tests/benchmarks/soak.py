@@ -63,6 +63,7 @@ class Record:
         self.minutes: list[dict] = []
         self.phase = "start"  # what the scenario does now
         self.late_phases: dict[str, float] = {}  # phase -> its worst lateness, over 100 ms
+        self.stalls: list[dict] = []  # StallWatch's samples
 
     def crashed(self, what: str) -> None:
         self.exceptions.append(what)
@@ -180,6 +181,36 @@ def scenario(w, out: Path, record: Record, deadline: float):
         cycle += 1
 
 
+class StallWatch(threading.Thread):
+    """Where the GUI thread is when a tick is over 300 ms late: its stack and the
+    model thread's, sampled once per stall (why a stall happens, not only that)."""
+
+    def __init__(self, driver: Driver, gui_ident: int):
+        super().__init__(name="soak-stall-watch", daemon=True)
+        self.driver, self.gui_ident = driver, gui_ident
+        self.stalls: list[dict] = []
+        self.running = True
+
+    def run(self) -> None:
+        import traceback
+
+        sampled_at = 0.0
+        while self.running:
+            time.sleep(0.05)
+            last = self.driver.last_tick
+            if not last or time.perf_counter() - last < 0.3 or last == sampled_at:
+                continue
+            sampled_at = last
+            stacks = {}
+            for ident, frame in sys._current_frames().items():
+                if ident == threading.get_ident():
+                    continue
+                name = "gui" if ident == self.gui_ident else f"thread {ident}"
+                stacks[name] = [f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                                for f in traceback.extract_stack(frame)[-8:]]
+            self.stalls.append({"phase": self.driver.record.phase, "stacks": stacks})
+
+
 class Driver:
     """Advances the scenario from a GUI timer; reports every minute."""
 
@@ -266,8 +297,12 @@ def soak(minutes: float) -> dict:
         started = time.monotonic()
         steps = scenario(window, tmp / "out", record, started + minutes * 60)
         driver = Driver(app, steps, record, started)
+        watch = StallWatch(driver, threading.get_ident())
+        watch.start()
         app.exec()
+        watch.running = False
         driver.ticker.stop()
+        record.stalls = watch.stalls
         window.close()
         left = sorted(p.name for p in (tmp / "checkpoints").glob("*.json"))
     return summary(record, minutes, left)
@@ -289,7 +324,8 @@ def summary(record: Record, minutes: float, checkpoints_left: list[str]) -> dict
         "exceptions": [e.strip().splitlines()[-1] for e in record.exceptions[:20]],
         "n_exceptions": len(record.exceptions),
         "errors_shown": record.errors_shown, "done": record.done,
-        "checkpoints_left": checkpoints_left, "late_over_100_ms_in": record.late_phases, "targets": TARGETS,
+        "checkpoints_left": checkpoints_left, "late_over_100_ms_in": record.late_phases,
+        "stalls_over_300_ms": len(record.stalls), "stall_samples": record.stalls[:12], "targets": TARGETS,
         "met": {"growth": growth < TARGETS["growth_after_5_min_mb"],
                 "p99": p99 < TARGETS["p99_late_ms"], "max": worst < TARGETS["max_late_ms"],
                 "exceptions": not record.exceptions},
