@@ -57,9 +57,15 @@ class Session(QObject):
 
     def __init__(self, dataset: Dataset | None = None, data_path: str | None = None,
                  trained_dir: str | os.PathLike | None = None,
-                 arch_id: str = "simple", parent: QObject | None = None):
+                 arch_id: str = "simple", parent: QObject | None = None,
+                 checkpoint_folder: str | os.PathLike | None = None):
         super().__init__(parent)
         self.dataset: Dataset = dataset if dataset is not None else load_dataset(data_path)
+        # The file the dataset came from (None: the default, or not known): what
+        # a recovery checkpoint names, so that a resumed run finds its data.
+        self.data_path = str(Path(data_path).resolve()) if data_path else None
+        # Where training runs write recovery checkpoints (None: nowhere).
+        self.checkpoint_folder = Path(checkpoint_folder) if checkpoint_folder else None
         # None: the user's own weights, else the shipped ones (the real program);
         # a folder: the weights in it, and saves go there (tests, a classroom).
         self.trained_dir = Path(trained_dir) if trained_dir else None
@@ -239,6 +245,10 @@ class Session(QObject):
         """Start a run on the model thread; progress comes as signals."""
         self.runner.train(config, fresh, n_train, n_test)
 
+    def resume_run(self, checkpoint) -> None:
+        """Continue a crashed run (a recovery.Checkpoint of the loaded architecture)."""
+        self.runner.resume_run(checkpoint)
+
     def stop_training(self) -> None:
         self.runner.stop()
 
@@ -260,10 +270,12 @@ class Session(QObject):
     def last_result(self) -> training.TrainResult | None:
         return self.runner.last_result
 
-    def set_dataset(self, dataset: Dataset) -> None:
+    def set_dataset(self, dataset: Dataset, path: str | os.PathLike | None = None) -> None:
+        """Use `dataset` from now on; `path` is the file it came from, if known."""
         if self.is_training:
             raise RuntimeError("stop the training before changing the dataset")
         self.dataset = dataset
+        self.data_path = str(Path(path).resolve()) if path else None
         self.dataset_changed.emit()
 
     def shutdown(self, timeout_ms: int = 2500) -> bool:

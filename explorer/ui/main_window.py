@@ -20,13 +20,14 @@ from explorer.services import guard
 from explorer.services.features import FeatureView
 from explorer.services.session import Session
 from explorer.ui.menus import WindowMenus
+from explorer.ui.recovery_prompt import AUTO, RecoveryOffer, ask_recover, checkpoint_folder_for
 from explorer.ui.settings import WindowSettings, default_settings
 from explorer.ui.status_line import StatusLine
 from explorer.ui.tab_pages import FeatureTabs
 from explorer.ui.tensorboard_logging import TensorBoardLogging
 from explorer.widgets.elided_label import ElidedLabel
 
-__all__ = ["ElidedLabel", "MainWindow"]
+__all__ = ["AUTO", "ElidedLabel", "MainWindow"]
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,16 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
     `settings`: where to remember the window between starts (None: the
     user's settings when running as the real program, else nowhere).
     `arch_id` None: the architecture of the last session, else "simple".
+    `recovery_folder`: where training runs leave recovery checkpoints and
+    where the start looks for them (AUTO: the user data folder's when running
+    as the real program, as `settings`; None: nowhere).
     """
 
     first_painted = False  # a class default: Qt sends events during __init__
 
     def __init__(self, dataset: Dataset | None = None, data_path: str | None = None,
                  trained_dir=None, arch_id: str | None = None, start: bool = True,
-                 settings: QSettings | None = None):
+                 settings: QSettings | None = None, recovery_folder=AUTO):
         super().__init__()
         self.setObjectName("main_window")
         self.setWindowTitle("Autoencoder Explorer")
@@ -60,11 +64,13 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
             except DatasetError as exc:
                 data_error = str(exc)
         self.session = Session(dataset=dataset, trained_dir=trained_dir, arch_id=arch_id,
-                               parent=self)
+                               parent=self, data_path=data_path if dataset is not None else None,
+                               checkpoint_folder=checkpoint_folder_for(recovery_folder))
         self._build_features()
         self._build_menus()
         self._build_status_bar()
         self.settings_store.restore_window(self, self.features)
+        self.recovery = RecoveryOffer(self, self.session.checkpoint_folder)
         # Through lambdas, so that tests replacing the dialog methods are heard.
         self.session.guard.ask = lambda action, lines: self._ask_unsaved_weights(action, lines)
         self.session.guard.choose_folder = lambda: self._ask_unsaved_folder()
@@ -264,6 +270,10 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
         return {QMessageBox.StandardButton.Save: guard.SAVE,
                 QMessageBox.StandardButton.Discard: guard.DISCARD}.get(
                     QMessageBox.StandardButton(answer), guard.CANCEL)
+
+    def _ask_recover(self, checkpoint) -> str:
+        """Recover / Discard / Later for a run a crash left (tests replace it)."""
+        return ask_recover(self, checkpoint)
 
     def _ask_unsaved_folder(self) -> str | None:
         folder = QFileDialog.getExistingDirectory(

@@ -3,6 +3,7 @@
     python tests/benchmarks/run_all.py            # full pass (about 15 minutes)
     python tests/benchmarks/run_all.py --quick    # a short pass
     python tests/benchmarks/run_all.py --only startup memory
+    python tests/benchmarks/run_all.py --only soak    # opt-in: an hour (10 minutes with --quick)
 
 Each benchmark compares the two sides of its target within one run,
 alternating and repeating, so the figures are ratios or percentiles that
@@ -40,7 +41,9 @@ BENCHMARKS = [
     ("latent_hover", "bench_latent_hover", "mouse move on the latent map to the decoded digit, conv"),
     ("latent_stroke", "bench_latent_stroke", "a drawn stroke to every linked view, conv"),
     ("latent_grid", "bench_latent_grid", "15x15 decoder grid over the visible map, conv"),
+    ("soak", "soak", "an hour of scripted use in the window (10 minutes quick)"),
 ]
+OPT_IN = {"soak"}  # long: run only when named with --only
 
 
 def _figure(name: str, r: dict) -> str:
@@ -89,6 +92,11 @@ def _figure(name: str, r: dict) -> str:
                 f"(median of paired runs {pairs}; medians {r['sequential_s']:.1f} s / "
                 f"{r['sweep_s']:.1f} s; start-up included {r['cold_ratio']:.2f}); engine "
                 f"overhead {r['overhead_per_trial_s']:.2f} s per trial")
+    if name == "soak":
+        return (f"growth {r['growth_after_minute_mb']['mb']:+.0f} MB after minute "
+                f"{r['growth_after_minute_mb']['from_minute']}, worst minute p99 "
+                f"{r['worst_minute_p99_late_ms']:.0f} ms, max {r['max_late_ms']:.0f} ms, "
+                f"{r['n_exceptions']} exceptions")
     return json.dumps(r)
 
 
@@ -115,7 +123,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", nargs="*", help="names: " + ", ".join(b[0] for b in BENCHMARKS))
     args = parser.parse_args()
-    chosen = [b for b in BENCHMARKS if not args.only or b[0] in args.only]
+    chosen = [b for b in BENCHMARKS if b[0] in args.only] if args.only else [
+        b for b in BENCHMARKS if b[0] not in OPT_IN]
     results = {}
     for name, module, _ in chosen:
         t0 = time.perf_counter()
