@@ -77,12 +77,11 @@ def export_run(stepper: KMeansStepper) -> RunState:
 
 
 def restore_run(points: Any, run: RunState,
-                on_step: Callable[[str], None] | None = None,
-                stepper_factory: Callable[..., KMeansStepper] = KMeansStepper) -> KMeansStepper:
+                on_step: Callable[[str, KMeansStepper], None] | None = None) -> KMeansStepper:
     """A new stepper on `points` that has made exactly `run`'s half steps.
 
-    `on_step(kind)` is called after each replayed half step (the lab's
-    centroid trails follow). Raises KMeansRunError when the run does not fit
+    `on_step(kind, stepper)` is called after each replayed half step (the
+    lab's centroid trails follow). Raises KMeansRunError when the run does not fit
     these points (another dimension, more centroids than points) or when the
     replay's J differs from the recorded one (other points: other weights,
     another count of digits).
@@ -96,14 +95,14 @@ def restore_run(points: Any, run: RunState,
     if run.k > x.shape[0]:
         raise KMeansRunError(f"the K-means run has {run.k} centroids but there are only "
                              f"{x.shape[0]} points: cluster more digits")
-    stepper = stepper_factory(x, run.k, init=run.start)
+    stepper = KMeansStepper(x, run.k, init=run.start)
     for i, (kind, recorded) in enumerate(zip(run.steps, run.objectives, strict=True)):
         if kind == "assign":
             stepper.assign()
         else:
             stepper.update()
         if on_step is not None:
-            on_step(kind)
+            on_step(kind, stepper)
         now = stepper.objective()
         if not math.isclose(now, recorded, rel_tol=J_TOLERANCE, abs_tol=1e-12):
             raise KMeansRunError(

@@ -31,10 +31,10 @@ __all__ = ["FORMAT", "VERSION", "KMeansScene", "Scene", "SceneError", "WeightsRe
 FORMAT = "autoencoder-explorer-scene"
 VERSION = 1
 MAX_BYTES = 4_000_000  # a scene is a few kB; a run of thousands of half steps stays far below
-WEIGHT_KINDS = ("default", "file", "fresh")  # default: what the window loads for the model
+WEIGHT_KINDS = ("shipped", "file", "fresh", "unsaved")  # unsaved: trained, never saved
 INITS = ("k-means++", "random points", "click to place")
 SOURCES = ("latent", "pixels")
-SPACES = ("2-D", "full")
+SPACES = ("map", "full")  # the plotted 2-D map, or the full latent space
 SELECTION_MODES = ("first", "random", "classes")
 PLOTS = ("kmeans_plot", "latent_map")
 PROJECTIONS = ("pca", "tsne", "umap")
@@ -48,7 +48,7 @@ class SceneError(ValueError):
 @dataclass(frozen=True)
 class WeightsRef:
     kind: str  # one of WEIGHT_KINDS
-    path: str | None = None  # the weights file (kind "file"; "default" when one was loaded)
+    path: str | None = None  # the weights file (kinds "file" and "shipped")
     sha256: str | None = None  # of that file, checked before it is loaded
 
 
@@ -67,7 +67,7 @@ class KMeansScene:
 class Scene:
     architecture: str
     code_size: int | None = None  # None: the seed's
-    weights: WeightsRef = WeightsRef("default")
+    weights: WeightsRef = WeightsRef("fresh")
     tab: str | None = None  # a feature key: "training", "kmeans", ...
     noise: float | None = None
     noise_seed: int | None = None

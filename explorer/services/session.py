@@ -233,7 +233,7 @@ class Session(QObject):
         def done(answer):
             name, meta = answer
             note = meta.summary() if meta else "no metadata"
-            self._set_current(Current(name, meta, f"loaded {path.name}: {note}"))
+            self._set_current(Current(name, meta, f"loaded {path.name}: {note}", path=path))
             self.weights_changed.emit()
             if on_loaded is not None:
                 on_loaded()
@@ -251,7 +251,7 @@ class Session(QObject):
 
         def done(path):
             if self.current is saved:  # nothing replaced them meanwhile
-                self._set_current(replace(saved, unsaved=False))
+                self._set_current(replace(saved, unsaved=False, path=Path(path)))
             self.status_message.emit(f"Saved {path}")
             if on_saved:
                 on_saved(path)

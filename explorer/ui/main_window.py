@@ -231,6 +231,17 @@ class MainWindow(QMainWindow, WindowMenus):
             self.tabs.addTab(self.sweeps_panel, "Sweep")
         self.show_feature(self.sweeps_panel)
 
+    def save_scene(self, path: str | os.PathLike | None = None):
+        """File > Save scene: write what the window shows to `path` (None: ask).
+        Returns the Path written, or None (cancelled, or the error was shown)."""
+        return self.scene_actions.save(path)
+
+    def load_scene(self, path: str | os.PathLike | None = None) -> bool:
+        """File > Open scene: check the scene file, then restore it (the K-means run once
+        its model and points are live; `scene_actions.scene_restored` says when).
+        False, with a message and nothing changed, when the scene cannot be used."""
+        return self.scene_actions.load(path)
+
     def step_tab(self, step: int) -> None:
         self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
 

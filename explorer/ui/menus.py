@@ -38,6 +38,11 @@ class WindowMenus:
         self.open_sweep_action.triggered.connect(lambda _checked=False: self.open_sweep())
         file_menu.addAction(self.open_sweep_action)
         file_menu.addSeparator()
+        from explorer.ui.scene_actions import SceneActions
+
+        self.scene_actions = SceneActions(self)
+        file_menu.addActions(self.scene_actions.actions)
+        file_menu.addSeparator()
         self.exporter = Exporter(self, self.tabs, self.session, self.settings_store,
                                  self.features, self.show_error)
         file_menu.addMenu(self.exporter.menu)

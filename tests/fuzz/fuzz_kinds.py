@@ -468,10 +468,10 @@ def _scene_seed() -> str:
     for _ in range(2):
         stepper.step()
     scene = scene_file.Scene(
-        architecture="simple", weights=scene_file.WeightsRef("default", "/w/simple.weights.h5",
+        architecture="simple", weights=scene_file.WeightsRef("shipped", "/w/simple.weights.h5",
                                                              "0" * 64),
         tab="kmeans", noise=0.25, noise_seed=2, digit_mode="first", digits=tuple(range(10)),
-        kmeans=scene_file.KMeansScene(3, 0, "k-means++", "latent", "2-D", 80,
+        kmeans=scene_file.KMeansScene(3, 0, "k-means++", "latent", "map", 80,
                                       kmeans_state.export_run(stepper)),
         projection="pca", plot_ranges={"kmeans_plot": (-3.0, 3.0, -2.0, 2.0)},
         presentation_scale=1.25)

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from explorer.core import exporting, latent_points
+from explorer.core import exporting, kmeans_state, latent_points
 from explorer.core.kmeans import KMeansStepper
+from explorer.core.kmeans_state import KMeansRunError, RunState
 from explorer.core.latent_points import PointSet
 from explorer.features.kmeans.animation import RunAnimation
 from explorer.features.kmeans.geometry import CentroidTrails, ClusteredSpace
@@ -183,6 +184,38 @@ class KMeansLab(QObject):
             self._trails.drop_last()
         self.changed.emit()
         self.stepped.emit("undo")
+
+    # ------------------------------------------------- saved runs (scenes)
+    def export_run(self) -> RunState | None:
+        """The current run (start and half steps), or None before there are centroids."""
+        return kmeans_state.export_run(self.stepper) if self.stepper is not None else None
+
+    def restore_run(self, run: RunState) -> None:
+        """Put a saved run back on the current points: its half steps are replayed, so
+        J, the centroids, the trails and Back are as they were. Raises KMeansRunError
+        (the lab unchanged) when the run does not fit these points."""
+        if self.points is None:
+            raise KMeansRunError(NO_POINTS_YET)
+        if run.k > self.max_k:
+            raise KMeansRunError(f"the run has {run.k} centroids; the lab shows at most {self.max_k}")
+        self.stop_animation()
+        space = self.space
+        updates: list[np.ndarray] = []
+
+        def keep_update(kind: str, replayed: KMeansStepper) -> None:
+            if kind == "update":  # the trails have one snapshot per update
+                updates.append(np.array(replayed.centroids))
+
+        stepper = kmeans_state.restore_run(space.matrix, run, on_step=keep_update)
+        self.stepper = stepper
+        self._trails.restart(space.to_plot(run.start))
+        for centroids in updates:
+            self._trails.add(space.to_plot(centroids))
+        self._say("")
+        if stepper.k != self.k:
+            self.k = stepper.k
+            self.k_changed.emit(stepper.k)
+        self.changed.emit()
 
     # --------------------------------------------------------- animation
     def toggle_run(self) -> None:

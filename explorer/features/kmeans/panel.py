@@ -225,6 +225,14 @@ class KMeansPanel(QWidget, FeatureView):
         if k is not None:
             self.k_spin.setValue(int(k))
 
+    def view_range(self) -> tuple[float, float, float, float]:
+        """(x0, x1, y0, y1): the part of the plane the K-means plot shows (a scene keeps it)."""
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        return float(x0), float(x1), float(y0), float(y1)
+
+    def set_view_range(self, bounds: tuple[float, float, float, float]) -> None:
+        self.plot.set_view(bounds)
+
     # ------------------------------------------- the lab, under its old names
     @property
     def points(self) -> PointSet | None:

@@ -64,6 +64,7 @@ class PointsFeed(QObject):
         self.count = DEFAULT_POINTS
         self.max_count = DEFAULT_POINTS
         self.is_stale = False
+        self.is_waiting = False  # a points job was asked for and has not answered yet
         self.status = ""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -124,6 +125,7 @@ class PointsFeed(QObject):
             return latent_points.compute_points(model if source == "latent" else None,
                                                 dataset, source, n, state)
 
+        self.is_waiting = True
         session.submit(POINTS_KEY, job, self.lab.set_points, self._on_points_failed,
                        during_training=source == "pixels",
                        progress_title="Encoding the digits for the K-means lab")
@@ -147,12 +149,13 @@ class PointsFeed(QObject):
             self._set_status(f"{points.n:,} test digits · {STALE_NOTE}")
 
     def _on_points_changed(self, points: PointSet) -> None:
-        self.is_stale = False
+        self.is_stale = self.is_waiting = False
         self.placeholder_changed.emit("")
         self._set_status(describe(points))
 
     def _on_points_failed(self, message: str) -> None:
         log.warning("K-means points failed: %s", message)
+        self.is_waiting = False
         self._set_status(f"could not compute the points: {message}")
         if self.lab.points is None:
             self.placeholder_changed.emit(f"could not compute the points:\n{message}")

@@ -56,6 +56,7 @@ class LatentSpacePanel(QWidget, FeatureView):
         self.lab = LatentSpaceLab(session, is_shown=self.isVisible, parent=self)
         self.interpolation = self.lab.interpolation
         self._levels = (0.0, 1.0)
+        self._wanted_view: tuple[float, ...] | None = None  # a scene's range, for the first map
         self._view_timer = QTimer(self)
         self._view_timer.setSingleShot(True)
         self._view_timer.timeout.connect(self._after_view_change)
@@ -211,8 +212,26 @@ class LatentSpacePanel(QWidget, FeatureView):
                  else (f"{m.method} 1", f"{m.method} 2"))
         first = self.map_plot._coords.size == 0
         self.map_plot.set_points(m.coords, m.labels, m.images, names)
-        if first:
+        if first and self._wanted_view is not None:
+            self.map_plot.getViewBox().setRange(xRange=self._wanted_view[:2],
+                                                yRange=self._wanted_view[2:], padding=0)
+        elif first:
             self.map_plot.fit_view()
+        self._wanted_view = None
+        self._after_view_change()
+
+    def view_range(self) -> tuple[float, float, float, float]:
+        """(x0, x1, y0, y1): the part of the latent map in view (a scene keeps it)."""
+        (x0, x1), (y0, y1) = self.map_plot.view_range()
+        return float(x0), float(x1), float(y0), float(y1)
+
+    def set_view_range(self, bounds: tuple[float, float, float, float]) -> None:
+        """Show this part of the map; before the first map, once it is drawn."""
+        if self.map_plot._coords.size == 0:
+            self._wanted_view = tuple(bounds)
+            return
+        x0, x1, y0, y1 = bounds
+        self.map_plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._after_view_change()
 
     def _after_view_change(self) -> None:

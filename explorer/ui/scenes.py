@@ -1,0 +1,242 @@
+"""Scenes in the window: what it shows captured into a Scene, and a Scene put back.
+
+`capture(window)` reads the features' public state (the model and which
+weights, the tab, the noise, the digits, the K-means lab and its run, the
+plot ranges, the presentation scale). `SceneRestore` puts a scene back in
+the order the window allows: what shows at once goes through
+window_state.apply (the same setter a lesson step uses); the K-means run
+waits until the scene's model and weights are live and the lab's points are
+encoded with them, and the latent map's range until its first map.
+
+A restore checks everything it can before it changes anything: a weights file
+that is missing refuses the scene, and one whose checksum differs from the
+scene's is asked about (MainWindow._ask_scene_weights_differ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.core import store
+from explorer.core.kmeans_state import KMeansRunError
+from explorer.core.scene_file import KMeansScene, Scene, SceneError, WeightsRef, file_sha256
+from explorer.ui import window_state
+
+SPACE_OF = {False: "map", True: "full"}
+
+
+# ----------------------------------------------------------------- capturing
+def capture(window) -> tuple[Scene, list[str]]:
+    """The window as a Scene, and notes on what a restore cannot bring back."""
+    session, selection, km = window.session, window.session.selection, window.kmeans_panel
+    variant = session.variant
+    weights, notes = _weights_ref(session)
+    run = km.lab.export_run()
+    kmeans = KMeansScene(k=km.k_spin.value(), seed=km.seed_spin.value(),
+                         init=km.init_combo.currentText(), source=km.source,
+                         space=SPACE_OF[km.full_space], points=km.points_spin.value(), run=run)
+    if run is not None and run.dropped:
+        notes.append(f"the K-means run's first {run.dropped} half steps are beyond Back's "
+                     "reach and are not in the scene")
+    ranges = {}
+    if km.points is not None:
+        ranges["kmeans_plot"] = km.view_range()
+    if window.latent_space_panel.lab.latent_map is not None:
+        ranges["latent_map"] = window.latent_space_panel.view_range()
+    page = window.tabs.currentWidget()
+    scene = Scene(architecture=variant.arch_id,
+                  code_size=None if variant.is_seed else variant.code_size, weights=weights,
+                  tab=getattr(page, "feature_key", "") or None,
+                  noise=selection.noise, noise_seed=selection.noise_seed,
+                  digit_mode=selection.mode, digits=tuple(int(i) for i in selection.indices),
+                  kmeans=kmeans, projection="pca", plot_ranges=ranges,
+                  presentation_scale=float(window.presentation.scale_setting))
+    return scene, notes
+
+
+def _weights_ref(session) -> tuple[WeightsRef, list[str]]:
+    current = session.current
+    if current.unsaved:
+        return WeightsRef("unsaved"), [
+            "the weights were trained in this session and are not saved: the scene cannot "
+            "name them (save the weights, then the scene, to restore them)"]
+    if current.path is None or not Path(current.path).is_file():
+        return WeightsRef("fresh"), [
+            "the weights are fresh (random): a restore makes other random ones, so the "
+            "K-means run on the codes will not replay; save the weights first"]
+    path = Path(current.path).resolve()
+    kind = "shipped" if path == _shipped_path(session, current.name) else "file"
+    return WeightsRef(kind, str(path), file_sha256(path)), []
+
+
+def _shipped_path(session, name: str) -> Path:
+    """The file the window starts `name` with (a session given a folder: the one in it)."""
+    if session.trained_dir is not None:
+        return store.weights_path(name, session.trained_dir).resolve()
+    return store.shipped_weights(name).resolve()
+
+
+# ----------------------------------------------------------------- restoring
+@dataclass(frozen=True)
+class Plan:
+    """What a restore does, worked out before anything changes."""
+
+    setup: dict[str, Any]  # for window_state.apply
+    weights_path: Path | None  # the file the model must end up with (None: no check)
+    notes: list[str]  # problems to report that do not stop the restore
+
+
+def plan(window, scene: Scene, ask_differ) -> Plan:
+    """Check the scene against this window; SceneError (nothing changed) when it cannot be restored.
+
+    `ask_differ(message) -> bool`: whether to go on with weights whose
+    checksum differs from the scene's.
+    """
+    session = window.session
+    if session.is_training:
+        raise SceneError("a training run is going on: stop it before opening a scene")
+    name = scene.architecture if scene.code_size is None else f"{scene.architecture}-{scene.code_size}"
+    w, notes, path = scene.weights, [], None
+    if w.kind in ("shipped", "file"):
+        path = _shipped_path(session, name) if w.kind == "shipped" else Path(w.path)
+        if not path.is_file():
+            raise SceneError(f"the scene's weights {path} are not there: put the file back, or "
+                             "load other weights and save the scene again")
+        if w.sha256 and file_sha256(path) != w.sha256:
+            message = (f"The weights file {path} is not the one the scene was saved with (its "
+                       "SHA-256 checksum differs): the codes, and so the K-means run, may differ.")
+            if not ask_differ(message + "\n\nRestore the scene with these weights anyway?"):
+                raise SceneError(message + " The scene was not opened.")
+            notes.append("the weights differ from the scene's (checksum)")
+        weights: Any = "shipped" if w.kind == "shipped" else str(path)
+    elif w.kind == "fresh":
+        weights = "fresh"
+    else:  # "unsaved": there is nothing to load
+        weights = "current"
+        notes.append("the scene's weights were never saved: the window keeps its own")
+    setup: dict[str, Any] = {"architecture": name, "weights": weights}
+    if scene.tab is not None:
+        setup["tab"] = scene.tab
+    if scene.noise is not None:
+        setup["noise"] = scene.noise
+        setup["noise_seed"] = scene.noise_seed or 0
+    km = scene.kmeans
+    if km is not None:
+        setup["kmeans"] = {"k": km.k, "seed": km.seed, "init": km.init, "space": km.space,
+                           "source": km.source, "points": km.points}
+    if scene.presentation_scale is not None:
+        setup["scale"] = scene.presentation_scale or "fit"
+    if scene.digits is not None and max(scene.digits) >= session.dataset.n_test:
+        raise SceneError(f"the scene shows test digit {max(scene.digits)}, but this dataset has "
+                         f"{session.dataset.n_test} test digits: open the dataset it was saved on")
+    return Plan(setup, path.resolve() if path is not None else None, notes)
+
+
+class SceneRestore(QObject):
+    """Applies a planned scene, then waits for the model and the points it needs.
+
+    `finished(problems)` once everything that can be restored is; `cancel()`
+    drops a restore a newer one replaces.
+    """
+
+    finished = Signal(list)
+
+    def __init__(self, window, scene: Scene, planned: Plan):
+        super().__init__(window)
+        self.window, self.scene, self.plan = window, scene, planned
+        self.problems: list[str] = list(planned.notes)
+        self._points_current = True  # no weights changed since the restore began
+        self._done = False
+        session, lab = window.session, window.kmeans_panel.lab
+        self._connections = [(session.weights_changed, self._on_weights),
+                             (session.error_raised, self._on_error),
+                             (lab.points_ready, self._on_points)]
+
+    def start(self) -> None:
+        for signal, slot in self._connections:
+            signal.connect(slot)
+        scene = self.scene
+        self.problems += window_state.apply(self.window, self.plan.setup)
+        if scene.digits is not None:
+            try:
+                self.window.session.selection.set_indices(scene.digits, scene.digit_mode or "random")
+            except ValueError as exc:
+                self.problems.append(f"digits: {exc}")
+        latent = scene.plot_ranges.get("latent_map")
+        if latent is not None:
+            self.window.latent_space_panel.set_view_range(latent)
+        self._try()
+
+    def cancel(self) -> None:
+        self._finish(emit=False)
+
+    # ------------------------------------------------------------ waiting
+    def _on_weights(self) -> None:
+        self._points_current = False  # codes computed before now are of other weights
+        self._try()
+
+    def _on_points(self, _points) -> None:
+        self._points_current = True
+        self._try()
+
+    def _on_error(self, message: str) -> None:
+        if not self._model_is_live():
+            self.problems.append(f"the scene's model did not load ({message.splitlines()[0]}); "
+                                 "the K-means run was not restored")
+            self._finish()
+
+    def _model_is_live(self) -> bool:
+        session, scene = self.window.session, self.scene
+        if not session.is_ready or session.is_busy or session.arch_id != scene.architecture:
+            return False
+        if scene.code_size is not None and session.code_size != scene.code_size:
+            return False
+        want = self.plan.weights_path
+        if want is not None:
+            have = session.current.path
+            return have is not None and Path(have).resolve() == want
+        if self.scene.weights.kind == "fresh":
+            return session.current.path is None and not session.current.unsaved
+        return True
+
+    def _points_ready(self, km: KMeansScene) -> bool:
+        panel = self.window.kmeans_panel
+        points, feed = panel.points, panel.feed
+        if points is None or feed.request_scheduled or feed.is_waiting:
+            return False
+        if panel.source != km.source or points.n != km.points:
+            return False
+        return self._points_current or km.source == "pixels"
+
+    def _try(self) -> None:
+        if self._done or not self._model_is_live():
+            return
+        km = self.scene.kmeans
+        panel = self.window.kmeans_panel
+        if km is not None and km.run is not None:
+            if not self._points_ready(km):
+                return
+            try:
+                panel.lab.restore_run(km.run)
+            except KMeansRunError as exc:
+                self.problems.append(f"K-means: {exc}")
+        rng = self.scene.plot_ranges.get("kmeans_plot")
+        if rng is not None and panel.points is not None:
+            panel.set_view_range(rng)
+        self._finish()
+
+    def _finish(self, emit: bool = True) -> None:
+        if self._done:
+            return
+        self._done = True
+        for signal, slot in self._connections:
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):  # already gone with the window
+                pass
+        if emit:
+            self.finished.emit(self.problems)
