@@ -68,6 +68,10 @@ class MainWindow(QMainWindow, WindowMenus):
         self._build_menus()
         self._build_status_bar()
         self.settings_store.restore_window(self, self.features)
+        self.tabs.remember_notes(lambda key: self.settings_store.value(f"notes/{key}", False)
+                                 in (True, "true"))
+        self.tabs.note_toggled.connect(lambda key, shown: self.settings_store.set_value(
+            f"notes/{key}", shown))
         # Through lambdas, so that tests replacing the dialog methods are heard.
         self.session.guard.ask = lambda action, lines: self._ask_unsaved_weights(action, lines)
         self.session.guard.choose_folder = lambda: self._ask_unsaved_folder()

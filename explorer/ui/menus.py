@@ -82,6 +82,7 @@ class WindowMenus:
             lambda: self.presentation_action.setChecked(False))
         self.leave_presentation_action.setEnabled(False)
         self.presentation.toggled.connect(self.leave_presentation_action.setEnabled)
+        self.presentation.toggled.connect(self.tabs.set_presenting)
         scale_menu = view_menu.addMenu("Presentation &scale")
         self.scale_actions = QActionGroup(self)
         for scale in (AUTO, *SCALES):
@@ -91,6 +92,19 @@ class WindowMenus:
             action.setData(scale)
             self.scale_actions.addAction(action)
         self.scale_actions.triggered.connect(lambda a: self.set_presentation_scale(a.data()))
+        from explorer.ui.blank_screen import BlankScreen
+
+        self.blank_screen = BlankScreen(self)
+        self.blank_screen_action = self.menu_action(view_menu, "blank_screen_action",
+                                                    "&Blank the screen", ("B",),
+                                                    self.blank_screen.blank)
+        self.blank_screen_action.setToolTip("The window goes black, so the class looks at you; "
+                                            "any key or click brings it back (B)")
+        view_menu.addSeparator()
+        self.about_note_action = self.menu_action(view_menu, "about_note_action",
+                                                  "&What am I looking at?", ("F1",),
+                                                  self.tabs.toggle_note)
+        self.about_note_action.setToolTip("Open or close the current tab's note in plain words")
         self.view_menu = view_menu
 
         self.demo_menus = self._demo_menus()

@@ -35,6 +35,12 @@ class KMeansPanel(QWidget, FeatureView):
     """The "K-means lab" tab: `lab` and `feed` hold its state, the widgets show it."""
 
     feature_key = "kmeans"
+    about = ("K-means groups the points into K clusters by lowering <b>J</b>, the mean squared "
+             "distance of each point to its cluster's centre. It alternates two <b>half steps</b>, "
+             "each of which can only lower J: <b>Assign</b> gives every point to its nearest "
+             "centre (the best r for fixed μ), <b>Update</b> moves every centre to the mean of "
+             "its points (the best μ for fixed r). Back undoes one half step; the table shows how "
+             "well the clusters match the true digits.")
 
     points_ready = Signal(object)  # the PointSet just received
     stepped = Signal(str)  # "assign", "update" or "undo", after the redraw
