@@ -1,12 +1,13 @@
 """Screenshots of every tab on a real X screen, for looking at (not a test).
 
     ../shared/tools/at-screen 1280x720 /tmp/unused.png 200 -- \\
-        python tests/xserver/screens.py OUT_DIR [--presentation] [--lab]
+        python tests/xserver/screens.py OUT_DIR [--presentation] [--notes]
 
 opens the window (shipped weights, the embedded sample, no user settings)
 on the DISPLAY it is given, waits for the model, steps the K-means lab
 three iterations, and saves the whole screen (window frame included) once
-per tab as OUT_DIR/<n>-<tab>.png; then quits.
+per tab as OUT_DIR/<n>-<tab>.png; then quits. --notes opens each tab's
+"What am I looking at?" note before its picture.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def main() -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--presentation", action="store_true")
     parser.add_argument("--arch", default="simple")
+    parser.add_argument("--notes", action="store_true", help="open every tab's note")
     args = parser.parse_args()
     os.environ.pop("QT_QPA_PLATFORM", None)
     sys.path.insert(0, str(ROOT))
@@ -52,6 +54,8 @@ def main() -> int:
         wait(app, lambda: False, 2.0)
         for i in range(window.tabs.count()):
             window.tabs.setCurrentIndex(i)
+            if args.notes and not window.tabs.about_button.isChecked():
+                window.tabs.toggle_note()
             wait(app, lambda: False, 1.5)
             name = window.tabs.tabText(i).lower().replace(" ", "-")
             shot = window.screen().grabWindow(0)
