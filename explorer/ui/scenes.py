@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from explorer.core import store
 from explorer.core.kmeans_state import KMeansRunError
@@ -27,6 +27,9 @@ from explorer.core.scene_file import KMeansScene, Scene, SceneError, WeightsRef,
 from explorer.ui import window_state
 
 SPACE_OF = {False: "map", True: "full"}
+# A restore that is still waiting after this long is told off as a problem: the
+# weights load was cancelled (the unsaved-weights question), or never came.
+GIVE_UP_MS = 120_000
 
 
 # ----------------------------------------------------------------- capturing
@@ -155,6 +158,9 @@ class SceneRestore(QObject):
         self._connections = [(session.weights_changed, self._on_weights),
                              (session.error_raised, self._on_error),
                              (lab.points_ready, self._on_points)]
+        self._give_up = QTimer(self)
+        self._give_up.setSingleShot(True)
+        self._give_up.timeout.connect(self._on_give_up)
 
     def start(self) -> None:
         for signal, slot in self._connections:
@@ -169,6 +175,7 @@ class SceneRestore(QObject):
         latent = scene.plot_ranges.get("latent_map")
         if latent is not None:
             self.window.latent_space_panel.set_view_range(latent)
+        self._give_up.start(GIVE_UP_MS)
         self._try()
 
     def cancel(self) -> None:
@@ -189,6 +196,11 @@ class SceneRestore(QObject):
                                  "the K-means run was not restored")
             self._finish()
 
+    def _on_give_up(self) -> None:
+        self.problems.append("the scene's model, weights or K-means points did not arrive (was "
+                             "loading the weights cancelled?); open the scene again to finish")
+        self._finish()
+
     def _model_is_live(self) -> bool:
         session, scene = self.window.session, self.scene
         if not session.is_ready or session.is_busy or session.arch_id != scene.architecture:
@@ -208,7 +220,7 @@ class SceneRestore(QObject):
         points, feed = panel.points, panel.feed
         if points is None or feed.request_scheduled or feed.is_waiting:
             return False
-        if panel.source != km.source or points.n != km.points:
+        if panel.source != km.source or points.n != feed.count:
             return False
         return self._points_current or km.source == "pixels"
 
@@ -217,9 +229,9 @@ class SceneRestore(QObject):
             return
         km = self.scene.kmeans
         panel = self.window.kmeans_panel
+        if km is not None and not self._points_ready(km):
+            return  # new points would reset the run and the plot's range
         if km is not None and km.run is not None:
-            if not self._points_ready(km):
-                return
             try:
                 panel.lab.restore_run(km.run)
             except KMeansRunError as exc:
@@ -233,6 +245,7 @@ class SceneRestore(QObject):
         if self._done:
             return
         self._done = True
+        self._give_up.stop()
         for signal, slot in self._connections:
             try:
                 signal.disconnect(slot)

@@ -119,7 +119,10 @@ class FeatureTabs(QTabWidget):
         self._remembered: Callable[[str], bool] = lambda _key: False
         self.about_button = QToolButton()
         self.about_button.setObjectName("about_button")
-        self.about_button.setText(f"ⓘ {ABOUT_TITLE}")
+        self.about_button.setText(ABOUT_TITLE)
+        # An arrow, not a symbol character: the fonts of some machines lack "ⓘ".
+        self.about_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.about_button.setArrowType(Qt.ArrowType.RightArrow)
         self.about_button.setToolTip("A few plain words on what this tab shows (F1)")
         self.about_button.setCheckable(True)
         self.about_button.setAutoRaise(True)
@@ -178,6 +181,7 @@ class FeatureTabs(QTabWidget):
         if note is None or (not note.isHidden()) == checked:
             return
         note.setVisible(checked)
+        self._show_arrow()
         if not self._presenting:  # a note opened for a moment in a lecture is not remembered
             self.note_toggled.emit(note.key, checked)
 
@@ -187,6 +191,12 @@ class FeatureTabs(QTabWidget):
         self.about_button.blockSignals(True)
         self.about_button.setChecked(note is not None and not note.isHidden())
         self.about_button.blockSignals(False)
+        self._show_arrow()
+
+    def _show_arrow(self) -> None:
+        """Down while the note is open (it hangs below), right while it is closed."""
+        self.about_button.setArrowType(Qt.ArrowType.DownArrow if self.about_button.isChecked()
+                                       else Qt.ArrowType.RightArrow)
 
     # ------------------------------------------- the features as the pages
     def widget(self, index: int) -> QWidget | None:
