@@ -51,14 +51,25 @@ def capture(window) -> tuple[Scene, list[str]]:
     if window.latent_space_panel.lab.latent_map is not None:
         ranges["latent_map"] = window.latent_space_panel.view_range()
     page = window.tabs.currentWidget()
+    method, params = _projection(window)
     scene = Scene(architecture=variant.arch_id,
                   code_size=None if variant.is_seed else variant.code_size, weights=weights,
                   tab=getattr(page, "feature_key", "") or None,
                   noise=selection.noise, noise_seed=selection.noise_seed,
                   digit_mode=selection.mode, digits=tuple(int(i) for i in selection.indices),
-                  kmeans=kmeans, projection="pca", plot_ranges=ranges,
+                  kmeans=kmeans, projection=method, projection_params=params, plot_ranges=ranges,
                   presentation_scale=float(window.presentation.scale_setting))
     return scene, notes
+
+
+def _projection(window) -> tuple[str, dict[str, Any]]:
+    """The K-means lab's projection and its parameters: PCA until the lab offers a choice
+    (its `projection_controls.choice()`, a method and (name, value) pairs)."""
+    controls = getattr(window.kmeans_panel, "projection_controls", None)
+    if controls is None:
+        return "pca", {}
+    choice = controls.choice()
+    return choice.method, dict(choice.params)
 
 
 def _weights_ref(session) -> tuple[WeightsRef, list[str]]:
@@ -131,6 +142,8 @@ def plan(window, scene: Scene, ask_differ) -> Plan:
     if km is not None:
         setup["kmeans"] = {"k": km.k, "seed": km.seed, "init": km.init, "space": km.space,
                            "source": km.source, "points": km.points}
+    if scene.projection not in (None, "pca"):
+        setup["projection"] = {"method": scene.projection, **scene.projection_params}
     if scene.presentation_scale is not None:
         setup["scale"] = scene.presentation_scale or "fit"
     if scene.digits is not None and max(scene.digits) >= session.dataset.n_test:
