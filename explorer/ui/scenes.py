@@ -30,6 +30,7 @@ SPACE_OF = {False: "map", True: "full"}
 # A restore that is still waiting after this long is told off as a problem: the
 # weights load was cancelled (the unsaved-weights question), or never came.
 GIVE_UP_MS = 120_000
+REPLAY_KEY = "scene-kmeans-run"
 
 
 # ----------------------------------------------------------------- capturing
@@ -167,6 +168,7 @@ class SceneRestore(QObject):
         self.problems: list[str] = list(planned.notes)
         self._points_current = True  # no weights changed since the restore began
         self._done = False
+        self._replaying = False  # the K-means run is being replayed on the model thread
         session, lab = window.session, window.kmeans_panel.lab
         self._connections = [(session.weights_changed, self._on_weights),
                              (session.error_raised, self._on_error),
@@ -238,17 +240,44 @@ class SceneRestore(QObject):
         return self._points_current or km.source == "pixels"
 
     def _try(self) -> None:
-        if self._done or not self._model_is_live():
+        if self._done or self._replaying or not self._model_is_live():
             return
         km = self.scene.kmeans
         panel = self.window.kmeans_panel
         if km is not None and not self._points_ready(km):
             return  # new points would reset the run and the plot's range
-        if km is not None and km.run is not None:
-            try:
-                panel.lab.restore_run(km.run)
-            except KMeansRunError as exc:
-                self.problems.append(f"K-means: {exc}")
+        if km is None or km.run is None:
+            self._end()
+            return
+        try:
+            compute = panel.lab.replay(km.run)
+        except KMeansRunError as exc:
+            self.problems.append(f"K-means: {exc}")
+            self._end()
+            return
+        self._replaying = True
+        # Hundreds of half steps on 10,000 codes take seconds: not on the GUI thread.
+        self.window.session.submit(REPLAY_KEY, lambda state, model, dataset: compute(),
+                                   self._on_replayed, self._on_replay_failed,
+                                   progress_title="Replaying the scene's K-means run")
+
+    def _on_replayed(self, replayed) -> None:
+        self._replaying = False
+        if self._done:
+            return
+        if not self.window.kmeans_panel.lab.adopt(replayed):
+            self._try()  # the points changed meanwhile: replay on the new ones
+            return
+        self._end()
+
+    def _on_replay_failed(self, message: str) -> None:
+        self._replaying = False
+        if not self._done:
+            self.problems.append(f"K-means: {message}")
+            self._end()
+
+    def _end(self) -> None:
+        panel = self.window.kmeans_panel
         rng = self.scene.plot_ranges.get("kmeans_plot")
         if rng is not None and panel.points is not None:
             panel.set_view_range(rng)

@@ -18,6 +18,7 @@ into the space K-means runs in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,17 @@ NO_POINTS_YET = ("The K-means lab has no points yet: open its tab and wait for t
 DEFAULT_K = 10
 MAX_ITERATIONS = 300  # the animation stops here even if Lloyd has not settled
 HALF_STEPS = ("assign", "update")
+
+
+@dataclass(frozen=True, eq=False)
+class ReplayedRun:
+    """A saved run replayed on the points it was replayed for (KMeansLab.replay)."""
+
+    points: PointSet
+    full_space: bool
+    run: RunState
+    stepper: KMeansStepper
+    updates: list[np.ndarray]  # the centroids after each update, for the trails
 
 
 @dataclass(frozen=True, eq=False)  # eq on arrays would be ambiguous
@@ -190,32 +202,50 @@ class KMeansLab(QObject):
         """The current run (start and half steps), or None before there are centroids."""
         return kmeans_state.export_run(self.stepper) if self.stepper is not None else None
 
-    def restore_run(self, run: RunState) -> None:
-        """Put a saved run back on the current points: its half steps are replayed, so
-        J, the centroids, the trails and Back are as they were. Raises KMeansRunError
-        (the lab unchanged) when the run does not fit these points."""
+    def replay(self, run: RunState) -> Callable[[], ReplayedRun]:
+        """A function that replays `run` on the current points: plain numpy, so a scene
+        runs it on the model thread (hundreds of half steps on 10,000 codes take
+        seconds). Raises KMeansRunError at once when the lab cannot show the run;
+        the function raises it when the run does not fit the points."""
         if self.points is None:
             raise KMeansRunError(NO_POINTS_YET)
         if run.k > self.max_k:
             raise KMeansRunError(f"the run has {run.k} centroids; the lab shows at most {self.max_k}")
+        points, full_space, matrix = self.points, self.full_space, self.space.matrix
+
+        def compute() -> ReplayedRun:
+            updates: list[np.ndarray] = []
+
+            def keep_update(kind: str, replayed: KMeansStepper) -> None:
+                if kind == "update":  # the trails have one snapshot per update
+                    updates.append(np.array(replayed.centroids))
+
+            stepper = kmeans_state.restore_run(matrix, run, on_step=keep_update)
+            return ReplayedRun(points, full_space, run, stepper, updates)
+
+        return compute
+
+    def adopt(self, replayed: ReplayedRun) -> bool:
+        """Show a replayed run: J, the centroids, the trails and Back as they were saved.
+        False (nothing changed) when the lab's points or space changed meanwhile."""
+        if replayed.points is not self.points or replayed.full_space != self.full_space:
+            return False
         self.stop_animation()
-        space = self.space
-        updates: list[np.ndarray] = []
-
-        def keep_update(kind: str, replayed: KMeansStepper) -> None:
-            if kind == "update":  # the trails have one snapshot per update
-                updates.append(np.array(replayed.centroids))
-
-        stepper = kmeans_state.restore_run(space.matrix, run, on_step=keep_update)
+        space, stepper = self.space, replayed.stepper
         self.stepper = stepper
-        self._trails.restart(space.to_plot(run.start))
-        for centroids in updates:
+        self._trails.restart(space.to_plot(replayed.run.start))
+        for centroids in replayed.updates:
             self._trails.add(space.to_plot(centroids))
         self._say("")
         if stepper.k != self.k:
             self.k = stepper.k
             self.k_changed.emit(stepper.k)
         self.changed.emit()
+        return True
+
+    def restore_run(self, run: RunState) -> None:
+        """Replay `run` here and now and show it (raises KMeansRunError, the lab unchanged)."""
+        self.adopt(self.replay(run)())
 
     # --------------------------------------------------------- animation
     def toggle_run(self) -> None:
