@@ -13,11 +13,11 @@ from explorer.core import scene_file
 TIMEOUT = 60000
 
 
-def _new_window(qtbot, tiny, tmp_path, name: str):
+def _new_window(qtbot, tiny, tmp_path, name: str, trained=None):
     from explorer.ui.main_window import MainWindow
 
     settings = QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(dataset=tiny, trained_dir=tmp_path / "no-weights", settings=settings)
+    w = MainWindow(dataset=tiny, trained_dir=trained or tmp_path / "no-weights", settings=settings)
     qtbot.addWidget(w)
     w.resize(780, 560)
     with qtbot.waitSignal(w.session.backend_ready, timeout=TIMEOUT):
@@ -137,3 +137,48 @@ def test_a_pixels_scene_restores_the_run_and_the_latent_map_range(window, qtbot,
     space = window.latent_space_panel
     qtbot.waitUntil(lambda: space.lab.latent_map is not None, timeout=TIMEOUT)
     assert space.view_range() == pytest.approx((-1.0, 1.0, -2.0, 2.0))
+
+
+def test_weights_changed_since_can_be_restored_anyway_and_the_run_says_it_differs(
+        window, qtbot, tmp_path):
+    panel = window.kmeans_panel
+    _saved_weights(qtbot, window, tmp_path / "mine")
+    panel.configure(k=3, points=60)
+    _wait_points(qtbot, panel)
+    panel.step()
+    path = window.save_scene(tmp_path / "s.scene.json")
+    with qtbot.waitSignal(window.session.weights_changed, timeout=TIMEOUT):
+        window.session.reset_weights()
+    _saved_weights(qtbot, window, tmp_path / "mine")  # the same file, other weights
+    asked = []
+    window.scene_actions.ask_weights_differ = lambda text: asked.append(text) or True
+    errors = []
+    window.show_error = errors.append
+    with qtbot.waitSignal(window.scene_actions.scene_restored, timeout=TIMEOUT) as restored:
+        assert window.load_scene(path)
+    problems = "\n".join(restored.args[0])
+    assert asked and "checksum" in problems and "not those the scene was saved on" in problems
+    assert "s.scene.json was restored, except" in errors[-1]
+
+
+def test_shipped_weights_are_named_as_such_and_restored_in_a_window_that_starts_with_them(
+        window, qtbot, tiny, tmp_path):
+    _saved_weights(qtbot, window, tmp_path / "trained")  # what a classroom install ships
+    first = _new_window(qtbot, tiny, tmp_path, "first", trained=tmp_path / "trained")
+    try:
+        first.kmeans_panel.configure(k=2, points=40)
+        _wait_points(qtbot, first.kmeans_panel)
+        first.kmeans_panel.step()
+        path = first.save_scene(tmp_path / "shipped.scene.json")
+        j = first.kmeans_panel.stepper.objective()
+    finally:
+        first.close()
+    assert scene_file.read_scene(path).weights.kind == "shipped"
+    second = _new_window(qtbot, tiny, tmp_path, "second", trained=tmp_path / "trained")
+    try:
+        with qtbot.waitSignal(second.scene_actions.scene_restored, timeout=TIMEOUT) as restored:
+            assert second.load_scene(path)
+        assert restored.args == [[]]
+        assert second.kmeans_panel.stepper.objective() == j
+    finally:
+        second.close()
