@@ -74,3 +74,22 @@ def test_b_typed_in_a_text_field_does_not_blank(window, qtbot):
     editor = spin.lineEdit()
     qtbot.keyClick(editor, Qt.Key.Key_B)
     assert not window.blank_screen.is_blank
+
+
+def test_with_every_note_open_every_control_is_still_reachable_at_1024x640(qtbot, tiny, tmp_path):
+    from fit import all_problems
+
+    from explorer.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "open.ini"), QSettings.Format.IniFormat)
+    for key in ("training_tab", "reconstructions", "latent_codes", "latent_space", "kmeans"):
+        settings.setValue(f"notes/{key}", True)
+    w = MainWindow(dataset=tiny, trained_dir=tmp_path / "none", settings=settings)
+    qtbot.addWidget(w)
+    w.resize(1024, 640)
+    with qtbot.waitSignal(w.session.backend_ready, timeout=TIMEOUT):
+        w.show()
+    assert all(not w.tabs.note(i).isHidden() for i in range(w.tabs.count()))
+    problems = {tab: p for tab, p in all_problems(w).items() if p}
+    assert problems == {}
+    w.close()
