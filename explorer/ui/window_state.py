@@ -137,8 +137,8 @@ def _weights_step(window, target: variants.Variant, weights, switching: bool,
         if not path.is_file():
             return None, (f"there are no shipped weights for {target.name} ({path} is missing); "
                           "the window keeps the weights it has")
-        if switching and _starts_with(session, target, path):
-            return None, None  # the build loads exactly these
+        if _holds(session, target, path, switching):
+            return None, None  # the window has (or its build loads) exactly these
         return lambda: dock.load_weights(path), None
     path = Path(weights).expanduser()
     path = path if path.is_absolute() else base_dir / path
@@ -149,15 +149,22 @@ def _weights_step(window, target: variants.Variant, weights, switching: bool,
     return lambda: dock.load_weights(path), None
 
 
-def _starts_with(session, target: variants.Variant, path: Path) -> bool:
-    """Whether building `target` loads `path`: no weights of this session kept for it,
-    and `path` is the file it starts from."""
-    if session.book.get(target.name) is not None:
+def _holds(session, target: variants.Variant, path: Path, switching: bool) -> bool:
+    """Whether `target` will show the weights of `path` without loading it again: the
+    weights held for it (loaded, or kept from earlier in this session) are untrained
+    since and described by the file's own metadata, or it starts from that file."""
+    held = session.book.get(target.name) if switching else session.current
+    if held is None:
+        if session.trained_dir is not None:
+            return True
+        found = store.find_weights(target.name)
+        return found is not None and found[0] == path
+    if held.unsaved or held.metadata is None:
         return False
-    if session.trained_dir is not None:
-        return True
-    found = store.find_weights(target.name)
-    return found is not None and found[0] == path
+    try:
+        return held.metadata == store.load_metadata(target.name, path.parent)
+    except store.StoreError:
+        return False
 
 
 def _once(signal, slot: Callable[[], None]) -> None:

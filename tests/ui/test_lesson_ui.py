@@ -180,3 +180,13 @@ def test_view_lesson_opens_the_homework_and_train_it_now_starts_a_short_run(wind
     assert ended.args[0].epochs_done == 2
     qtbot.waitUntil(lambda: "speed measured in this session" in player.train_note, timeout=TIMEOUT)
     assert np.isfinite(ended.args[0].final.train_loss)
+
+
+def test_centroids_of_the_previous_model_are_not_decoded_by_the_next(qtbot):
+    """A step switching architecture while the K-means lab holds centroids: the old
+    centroids are refused with a sentence, not a reshape error."""
+    from explorer.features.kmeans.prototypes import PrototypeJob
+
+    model = models.build("denoise")
+    with pytest.raises(ValueError, match="step K-means again on the new codes"):
+        PrototypeJob(np.zeros((3, 32)), "denoise")(None, model, None)
