@@ -184,10 +184,14 @@ class MainWindow(QMainWindow, WindowMenus):
         self.sweeps_panel.hide()
         self.sweeps_panel.sweep_shown.connect(self._show_sweeps_tab)
         self.sweeps_panel.open_requested.connect(lambda: self.open_sweep())
+        from explorer.ui.lesson_dock import LessonDock
+
+        self.lesson_dock = LessonDock(self)  # after the features: its steps set them up
+        self.lesson_panel = self.lesson_dock.panel
         self.features: list[FeatureView] = [self.model_panel, self.training_panel,
                                             self.recon_panel, self.latent_panel,
                                             self.latent_space_panel, self.kmeans_panel,
-                                            self.sweeps_panel]
+                                            self.sweeps_panel, self.lesson_panel]
 
     def _build_status_bar(self) -> None:
         status = StatusLine(self)
@@ -214,6 +218,10 @@ class MainWindow(QMainWindow, WindowMenus):
         index = self.tabs.indexOf(feature)
         if index >= 0:
             self.tabs.setCurrentIndex(index)
+
+    def open_lesson(self, path: str | None = None) -> bool:
+        """File > Open lesson: a lesson file into the lesson dock (None: ask for one)."""
+        return self.lesson_dock.open_lesson(path)
 
     def open_sweep(self, folder: str | None = None) -> None:
         """File > Open sweep: a folder written by `main.py sweep`, read in the background."""

@@ -37,6 +37,8 @@ class WindowMenus:
         self.open_sweep_action.setStatusTip(self.open_sweep_action.toolTip())
         self.open_sweep_action.triggered.connect(lambda _checked=False: self.open_sweep())
         file_menu.addAction(self.open_sweep_action)
+        self.toggle_lesson_action, self.open_lesson_action = self.lesson_dock.menu_actions()
+        file_menu.addAction(self.open_lesson_action)
         file_menu.addSeparator()
         from explorer.ui.scene_actions import SceneActions
 
@@ -66,6 +68,7 @@ class WindowMenus:
                                            "mode hides it to give the tabs the width")
         view_menu.addAction(self.toggle_dock_action)
         self.addAction(self.toggle_dock_action)  # works in full screen too
+        view_menu.addAction(self.toggle_lesson_action)
         view_menu.addSeparator()
         self.presentation = PresentationMode(self, self.settings_store.presentation_scale(),
                                              docks=(self.model_dock,))

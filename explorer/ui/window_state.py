@@ -31,17 +31,22 @@ Keys:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from explorer.core import models, store, variants
+from explorer.core import store, variants
+from explorer.core.window_setup import (
+    KEYS,
+    KMEANS_KEYS,
+    SCALE_RANGE,
+    WEIGHTS_WORDS,
+    integer,
+    number,
+    parse_variant,
+)
 
-WEIGHTS_WORDS = ("current", "shipped", "fresh")
-KMEANS_KEYS = ("k", "seed", "init", "space", "source", "points")
-KEYS = ("architecture", "weights", "tab", "noise", "noise_seed", "digits", "kmeans",
-        "projection", "presentation", "scale")
+__all__ = ["KEYS", "apply", "current"]
 
 
 def apply(window, setup: Mapping[str, Any], base_dir: str | Path | None = None) -> list[str]:
@@ -91,7 +96,7 @@ def _apply_model(window, architecture, weights, base_dir: Path) -> list[str]:
     target = session.variant
     if architecture is not None:
         try:
-            target = _variant(architecture)
+            target = parse_variant(architecture)
         except ValueError as exc:
             return [f"architecture: {exc}"]
     switching = target.name != session.variant.name
@@ -115,16 +120,6 @@ def _apply_model(window, architecture, weights, base_dir: Path) -> list[str]:
     return problems
 
 
-def _variant(value) -> variants.Variant:
-    if not isinstance(value, str):
-        raise ValueError(f"expected a name such as \"simple\" or \"simple-8\", got {value!r}")
-    try:
-        return variants.parse(value.strip().lower())
-    except (ValueError, KeyError) as exc:
-        raise ValueError(f"{value!r} is not a model ({exc}); use one of "
-                         f"{', '.join(models.ARCH_IDS)} or a variant such as simple-8") from None
-
-
 def _weights_step(window, target: variants.Variant, weights, switching: bool,
                   base_dir: Path) -> tuple[Callable[[], None] | None, str | None]:
     """What to do once `target` is the model shown, and the problem with `weights` if any."""
@@ -142,8 +137,8 @@ def _weights_step(window, target: variants.Variant, weights, switching: bool,
         if not path.is_file():
             return None, (f"there are no shipped weights for {target.name} ({path} is missing); "
                           "the window keeps the weights it has")
-        if switching and _starts_with(session, target, path):
-            return None, None  # the build loads exactly these
+        if _holds(session, target, path, switching):
+            return None, None  # the window has (or its build loads) exactly these
         return lambda: dock.load_weights(path), None
     path = Path(weights).expanduser()
     path = path if path.is_absolute() else base_dir / path
@@ -154,15 +149,22 @@ def _weights_step(window, target: variants.Variant, weights, switching: bool,
     return lambda: dock.load_weights(path), None
 
 
-def _starts_with(session, target: variants.Variant, path: Path) -> bool:
-    """Whether building `target` loads `path`: no weights of this session kept for it,
-    and `path` is the file it starts from."""
-    if session.book.get(target.name) is not None:
+def _holds(session, target: variants.Variant, path: Path, switching: bool) -> bool:
+    """Whether `target` will show the weights of `path` without loading it again: the
+    weights held for it (loaded, or kept from earlier in this session) are untrained
+    since and described by the file's own metadata, or it starts from that file."""
+    held = session.book.get(target.name) if switching else session.current
+    if held is None:
+        if session.trained_dir is not None:
+            return True
+        found = store.find_weights(target.name)
+        return found is not None and found[0] == path
+    if held.unsaved or held.metadata is None:
         return False
-    if session.trained_dir is not None:
-        return True
-    found = store.find_weights(target.name)
-    return found is not None and found[0] == path
+    try:
+        return held.metadata == store.load_metadata(target.name, path.parent)
+    except store.StoreError:
+        return False
 
 
 def _once(signal, slot: Callable[[], None]) -> None:
@@ -188,24 +190,8 @@ def _apply_tab(window, value) -> str | None:
     return f"no tab is called {value!r}; the tabs are {', '.join(titles)}"
 
 
-def _number(value, lo: float, hi: float) -> float | str:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return f"expected a number from {lo:g} to {hi:g}, got {value!r}"
-    if not lo <= value <= hi:
-        return f"{value!r} is outside {lo:g}..{hi:g}"
-    return float(value)
-
-
-def _integer(value, lo: int, hi: int | None = None) -> int | str:
-    if isinstance(value, bool) or not isinstance(value, int):
-        return f"expected a whole number, got {value!r}"
-    if value < lo or (hi is not None and value > hi):
-        return f"{value} is outside {lo}..{hi if hi is not None else ''}"
-    return value
-
-
 def _apply_noise(window, value) -> str | None:
-    factor = _number(value, 0.0, 1.0)
+    factor = number(value, 0.0, 1.0)
     if isinstance(factor, str):
         return factor
     window.recon_panel.set_noise(factor)
@@ -213,7 +199,7 @@ def _apply_noise(window, value) -> str | None:
 
 
 def _apply_noise_seed(window, value) -> str | None:
-    seed = _integer(value, 0)
+    seed = integer(value, 0)
     if isinstance(seed, str):
         return seed
     window.session.selection.set_noise_seed(seed)
@@ -275,7 +261,7 @@ def _apply_scale(window, value) -> str | None:
     if value == "fit":
         window.set_presentation_scale(AUTO)
         return None
-    scale = _number(value, 1.0, 3.0)
+    scale = number(value, *SCALE_RANGE)
     if isinstance(scale, str):
         return f"{scale} (or \"fit\")"
     window.set_presentation_scale(scale)

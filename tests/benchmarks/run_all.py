@@ -40,6 +40,7 @@ BENCHMARKS = [
     ("latent_stroke", "bench_latent_stroke", "a drawn stroke to every linked view, conv"),
     ("latent_grid", "bench_latent_grid", "15x15 decoder grid over the visible map, conv"),
     ("scene", "bench_scene", "a scene's K-means run saved, and restored by replaying it"),
+    ("lesson_step", "bench_lesson_step", "lesson step switching architecture to reconstructions shown"),
 ]
 
 
@@ -80,6 +81,10 @@ def _figure(name: str, r: dict) -> str:
         return (f"{d['points']:,} points, {d['half_steps']} half steps: save {d['save_ms']:.0f} ms, "
                 f"restore {d['restore_ms']:.0f} ms ({d['file_kb']:.0f} kB); {w['points']:,} points, "
                 f"{w['half_steps']} half steps: restore {w['restore_ms']:.0f} ms")
+    if name == "lesson_step":
+        a, b = r["settled"], r["rapid"]
+        return (f"settled: max {a['max_s']:.2f} s, revisits p50 {a['revisit_p50_s']:.2f} s "
+                f"({a['switches']} switches); rapid: max {b['max_s']:.2f} s")
     if name == "memory":
         return f"{r['peak_mb']:,} MB ({r['digits']:,} digits)"
     if name == "sweep":

@@ -105,3 +105,17 @@ def test_shipped_weights_load_again_over_fresh_ones(qtbot, tiny, tmp_path):
     qtbot.waitUntil(lambda: session.selection.view is not view, timeout=TIMEOUT)
     assert np.isfinite(session.selection.view.per_digit_loss).all()
     w.close()
+
+
+def test_apply_never_raises_whatever_a_key_holds(window, qtbot):
+    """Every key with values of every type: problems, never an exception into Qt."""
+    confusing = [None, True, False, 0, -1, 1.5, 1e308, float("nan"), 2 ** 64, "", "x", "nan",
+                 "\u00e9\u4e2d", [], {}, [1, 2], [None], {"a": 1}, {"method": 3}, {"k": "3"},
+                 {"k": 2 ** 40}, {"points": 0}, {"space": None}, {"seed": -5}]
+    for key in window_state.KEYS:
+        for value in confusing:
+            problems = window_state.apply(window, {key: value})
+            assert isinstance(problems, list), (key, value)
+            assert all(isinstance(p, str) and p for p in problems), (key, value, problems)
+    window.presentation_action.setChecked(False)
+    qtbot.waitUntil(lambda: not window.session.is_busy, timeout=TIMEOUT)

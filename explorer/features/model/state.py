@@ -287,6 +287,7 @@ class ModelDock(QObject):
         going on): a lesson step or a scene says so in its own words."""
         s = self._session
         s.select_architecture(arch_id, code_size, then=then)
+        self.architecture_shown.emit(s.arch_id)  # the combo shows it while it builds
         self._preset(s.arch_id)
         self._announce_variant()
         self.layer_table_pending.emit(f"building the {s.variant.name} model...")
