@@ -225,7 +225,12 @@ class SceneRestore(QObject):
         want = self.plan.weights_path
         if want is not None:
             have = session.current.path
-            return have is not None and Path(have).resolve() == want
+            if have is None or not Path(have).is_file():
+                return False
+            # Another file with the same weights counts (window_state does not load again
+            # what the window already holds).
+            return Path(have).resolve() == want or (
+                scene.weights.sha256 is not None and file_sha256(have) == scene.weights.sha256)
         if self.scene.weights.kind == "fresh":
             return session.current.path is None and not session.current.unsaved
         return True
