@@ -116,3 +116,9 @@ def test_a_file_that_is_not_json_says_so(tmp_path):
         scene_file.read_scene(_write(tmp_path, '{"format": "autoencoder-explorer-scene", '))
     with pytest.raises(SceneError, match="Cannot read the scene"):
         scene_file.read_scene(tmp_path / "missing.json")
+
+
+def test_a_scene_edited_by_hand_with_a_byte_order_mark_still_reads(tmp_path):
+    path = scene_file.write_scene(tmp_path / "a.scene.json", _scene())
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert scene_file.read_scene(path).architecture == "conv"

@@ -132,7 +132,7 @@ def read_scene(path: str | Path) -> Scene:
     except OSError as exc:
         raise SceneError(f"Cannot read the scene {path}: {exc.strerror or exc}") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a BOM, as some editors write, is no damage
         obj = json.loads(text, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise SceneError(f"{path.name} is not a scene file: it is not valid UTF-8 JSON ({exc}). "
