@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,22 @@ from typing import Any
 from explorer.core import kmeans_state, variants
 from explorer.core.atomic_files import atomic_write
 from explorer.core.kmeans_state import RunState
+from explorer.core.scene_fields import (
+    VERSION,
+    SceneError,
+    choice,
+    is_number,
+    number,
+    only,
+    section,
+    short,
+    whole,
+)
 
 __all__ = ["FORMAT", "VERSION", "KMeansScene", "Scene", "SceneError", "WeightsRef",
            "file_sha256", "parse_scene", "read_scene", "scene_to_json", "write_scene"]
 
 FORMAT = "autoencoder-explorer-scene"
-VERSION = 1
 MAX_BYTES = 4_000_000  # a scene is a few kB; a run of thousands of half steps stays far below
 WEIGHT_KINDS = ("shipped", "file", "fresh", "unsaved")  # unsaved: trained, never saved
 INITS = ("k-means++", "random points", "click to place")
@@ -39,10 +48,6 @@ SELECTION_MODES = ("first", "random", "classes")
 PLOTS = ("kmeans_plot", "latent_map")
 PROJECTIONS = ("pca", "tsne", "umap")
 MAX_NOISE = 1.0
-
-
-class SceneError(ValueError):
-    """A scene file that cannot be used; the message says which field and what to do."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +119,22 @@ def scene_to_json(scene: Scene) -> dict[str, Any]:
 def write_scene(path: str | Path, scene: Scene) -> Path:
     """Write the scene as JSON (atomically: a failed write leaves the old file)."""
     path = Path(path)
-    text = json.dumps(scene_to_json(scene), indent=1, allow_nan=False) + "\n"
+    text = _readable_json(scene_to_json(scene)) + "\n"
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return path
+
+
+def _readable_json(value: Any, depth: int = 0) -> str:
+    """JSON for a person to read: one field a line, a list of numbers on one line
+    (json.dumps' indent would give every centroid coordinate a line of its own)."""
+    pad = "  " * (depth + 1)
+    if isinstance(value, dict) and value:
+        fields = [f"{pad}{json.dumps(k)}: {_readable_json(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(fields) + "\n" + "  " * depth + "}"
+    if isinstance(value, list) and value and any(isinstance(v, (list, dict)) for v in value):
+        rows = [pad + _readable_json(v, depth + 1) for v in value]
+        return "[\n" + ",\n".join(rows) + "\n" + "  " * depth + "]"
+    return json.dumps(value, allow_nan=False)
 
 
 # ------------------------------------------------------------------ reading
@@ -154,11 +172,11 @@ def parse_scene(obj: Any) -> Scene:
                          "Open a file written by File > Save scene.")
     version = obj.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise SceneError(f"field \"version\": expected a whole number >= 1, got {_short(version)}")
+        raise SceneError(f"field \"version\": expected a whole number >= 1, got {short(version)}")
     if version > VERSION:
         raise SceneError(f"the scene is version {version}, made by a newer Autoencoder Explorer; "
                          f"this one reads up to version {VERSION}: update the program to open it")
-    _only(obj, "", {"format", "version", "model", "tab", "noise", "digits", "kmeans",
+    only(obj, "", {"format", "version", "model", "tab", "noise", "digits", "kmeans",
                     "projection", "plot_ranges", "presentation_scale"})
     try:
         return _parse_sections(obj)
@@ -167,68 +185,68 @@ def parse_scene(obj: Any) -> Scene:
 
 
 def _parse_sections(obj: dict) -> Scene:
-    model = _section(obj, "model", required=True)
-    _only(model, "model", {"architecture", "code_size", "weights"})
-    arch = _choice(model.get("architecture"), "model.architecture", tuple(variants.SEED_CODE_SIZE))
+    model = section(obj, "model", required=True)
+    only(model, "model", {"architecture", "code_size", "weights"})
+    arch = choice(model.get("architecture"), "model.architecture", tuple(variants.SEED_CODE_SIZE))
     code_size = model.get("code_size")
     if code_size is not None:
-        code_size = _int(code_size, "model.code_size", 1, variants.MAX_CODE_NUMBERS)
+        code_size = whole(code_size, "model.code_size", 1, variants.MAX_CODE_NUMBERS)
     try:
         variants.variant(arch, code_size)
     except ValueError as exc:
         raise SceneError(f"field \"model.code_size\": {exc}") from None
     scene: dict[str, Any] = {"architecture": arch, "code_size": code_size,
-                             "weights": _weights(_section(model, "weights", "model", required=True))}
+                             "weights": _weights(section(model, "weights", "model", required=True))}
     tab = obj.get("tab")
     if tab is not None and (not isinstance(tab, str) or not tab.isidentifier()):
-        raise SceneError(f"field \"tab\": expected a tab's name such as \"kmeans\", got {_short(tab)}")
+        raise SceneError(f"field \"tab\": expected a tab's name such as \"kmeans\", got {short(tab)}")
     scene["tab"] = tab
-    noise = _section(obj, "noise")
+    noise = section(obj, "noise")
     if noise is not None:
-        _only(noise, "noise", {"factor", "seed"})
-        scene["noise"] = _number(noise.get("factor"), "noise.factor", 0.0, MAX_NOISE)
-        scene["noise_seed"] = _int(noise.get("seed", 0), "noise.seed", 0, 2 ** 31 - 1)
-    digits = _section(obj, "digits")
+        only(noise, "noise", {"factor", "seed"})
+        scene["noise"] = number(noise.get("factor"), "noise.factor", 0.0, MAX_NOISE)
+        scene["noise_seed"] = whole(noise.get("seed", 0), "noise.seed", 0, 2 ** 31 - 1)
+    digits = section(obj, "digits")
     if digits is not None:
-        _only(digits, "digits", {"mode", "indices"})
-        scene["digit_mode"] = _choice(digits.get("mode"), "digits.mode", SELECTION_MODES)
+        only(digits, "digits", {"mode", "indices"})
+        scene["digit_mode"] = choice(digits.get("mode"), "digits.mode", SELECTION_MODES)
         indices = digits.get("indices")
         if not isinstance(indices, list) or not 0 < len(indices) <= 100:
             raise SceneError(f"field \"digits.indices\": expected a list of 1 to 100 test digit "
-                             f"numbers, got {_short(indices)}")
-        scene["digits"] = tuple(_int(i, "digits.indices", 0, 10 ** 7) for i in indices)
-    projection = _section(obj, "projection")
+                             f"numbers, got {short(indices)}")
+        scene["digits"] = tuple(whole(i, "digits.indices", 0, 10 ** 7) for i in indices)
+    projection = section(obj, "projection")
     if projection is not None:
-        _only(projection, "projection", {"method", "params"})
-        scene["projection"] = _choice(projection.get("method"), "projection.method", PROJECTIONS)
+        only(projection, "projection", {"method", "params"})
+        scene["projection"] = choice(projection.get("method"), "projection.method", PROJECTIONS)
         params = projection.get("params", {})
         if not isinstance(params, dict) or not all(
-                isinstance(k, str) and (_is_number(v) or isinstance(v, (str, bool)))
+                isinstance(k, str) and (is_number(v) or isinstance(v, (str, bool)))
                 for k, v in params.items()):
             raise SceneError("field \"projection.params\": expected names with numbers or words, "
-                             f"got {_short(params)}")
+                             f"got {short(params)}")
         scene["projection_params"] = dict(params)
-    scene["plot_ranges"] = _ranges(_section(obj, "plot_ranges"))
+    scene["plot_ranges"] = _ranges(section(obj, "plot_ranges"))
     scale = obj.get("presentation_scale")
-    if scale is not None and not (_is_number(scale) and (scale == 0 or 1.0 <= scale <= 3.0)):
+    if scale is not None and not (is_number(scale) and (scale == 0 or 1.0 <= scale <= 3.0)):
         raise SceneError("field \"presentation_scale\": expected 0 (fit the screen) or a scale "
-                         f"from 1 to 3, got {_short(scale)}")
+                         f"from 1 to 3, got {short(scale)}")
     scene["presentation_scale"] = None if scale is None else float(scale)
-    km = _section(obj, "kmeans")
+    km = section(obj, "kmeans")
     scene["kmeans"] = None if km is None else _kmeans(km)
     return Scene(**scene)
 
 
 def _weights(w: dict) -> WeightsRef:
-    _only(w, "model.weights", {"kind", "path", "sha256"})
-    kind = _choice(w.get("kind"), "model.weights.kind", WEIGHT_KINDS)
+    only(w, "model.weights", {"kind", "path", "sha256"})
+    kind = choice(w.get("kind"), "model.weights.kind", WEIGHT_KINDS)
     path, sha = w.get("path"), w.get("sha256")
     if path is not None and (not isinstance(path, str) or not path or "\0" in path):
-        raise SceneError(f"field \"model.weights.path\": expected a file's path, got {_short(path)}")
+        raise SceneError(f"field \"model.weights.path\": expected a file's path, got {short(path)}")
     if sha is not None and not (isinstance(sha, str) and len(sha) == 64
                                 and all(c in "0123456789abcdef" for c in sha)):
         raise SceneError("field \"model.weights.sha256\": expected 64 lowercase hex digits, "
-                         f"got {_short(sha)}")
+                         f"got {short(sha)}")
     if kind == "file" and (path is None or sha is None):
         raise SceneError("field \"model.weights\": a weights file needs both its path and its "
                          "sha256; save the scene again after loading the weights")
@@ -238,14 +256,14 @@ def _weights(w: dict) -> WeightsRef:
 
 
 def _kmeans(km: dict) -> KMeansScene:
-    _only(km, "kmeans", {"k", "seed", "init", "source", "space", "points", "run"})
+    only(km, "kmeans", {"k", "seed", "init", "source", "space", "points", "run"})
     run = km.get("run")
-    scene = KMeansScene(k=_int(km.get("k"), "kmeans.k", 1, 1000),
-                        seed=_int(km.get("seed"), "kmeans.seed", 0, 2 ** 31 - 1),
-                        init=_choice(km.get("init"), "kmeans.init", INITS),
-                        source=_choice(km.get("source"), "kmeans.source", SOURCES),
-                        space=_choice(km.get("space"), "kmeans.space", SPACES),
-                        points=_int(km.get("points"), "kmeans.points", 1, 10 ** 7),
+    scene = KMeansScene(k=whole(km.get("k"), "kmeans.k", 1, 1000),
+                        seed=whole(km.get("seed"), "kmeans.seed", 0, 2 ** 31 - 1),
+                        init=choice(km.get("init"), "kmeans.init", INITS),
+                        source=choice(km.get("source"), "kmeans.source", SOURCES),
+                        space=choice(km.get("space"), "kmeans.space", SPACES),
+                        points=whole(km.get("points"), "kmeans.points", 1, 10 ** 7),
                         run=None if run is None else kmeans_state.run_from_json(run))
     if scene.run is not None and scene.run.k > scene.points:
         raise SceneError(f"field \"kmeans.run.start\": {scene.run.k} centroids for "
@@ -261,65 +279,9 @@ def _ranges(ranges: dict | None) -> dict[str, tuple[float, float, float, float]]
         where = f"plot_ranges.{name}"
         if name not in PLOTS:
             raise SceneError(f"field \"{where}\": unknown plot; the plots are {', '.join(PLOTS)}")
-        if (not isinstance(r, list) or len(r) != 4 or not all(_is_number(v) for v in r)
+        if (not isinstance(r, list) or len(r) != 4 or not all(is_number(v) for v in r)
                 or not (r[0] < r[1] and r[2] < r[3])):
             raise SceneError(f"field \"{where}\": expected [x0, x1, y0, y1] with x0 < x1 and "
-                             f"y0 < y1, got {_short(r)}")
+                             f"y0 < y1, got {short(r)}")
         out[name] = tuple(float(v) for v in r)
     return out
-
-
-# ------------------------------------------------------------------ fields
-def _section(obj: dict, name: str, parent: str = "", required: bool = False) -> dict | None:
-    where = f"{parent}.{name}" if parent else name
-    value = obj.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, dict):
-        raise SceneError(f"field \"{where}\": expected an object {{...}}, got {_short(value)}")
-    return value
-
-
-def _only(obj: dict, where: str, allowed: set[str]) -> None:
-    unknown = sorted(set(obj) - allowed)
-    if unknown:
-        name = f"{where}.{unknown[0]}" if where else unknown[0]
-        raise SceneError(f"unknown field \"{name}\": this program reads scenes of version "
-                         f"{VERSION}, whose fields there are {', '.join(sorted(allowed))}")
-
-
-def _choice(value: Any, where: str, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise SceneError(f"field \"{where}\": expected one of {', '.join(allowed)}, got {_short(value)}")
-    return value
-
-
-def _int(value: Any, where: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise SceneError(f"field \"{where}\": expected a whole number from {low} to {high:,}, "
-                         f"got {_short(value)}")
-    return value
-
-
-def _number(value: Any, where: str, low: float, high: float) -> float:
-    if not _is_number(value) or not low <= value <= high:
-        raise SceneError(f"field \"{where}\": expected a number from {low} to {high}, got {_short(value)}")
-    return float(value)
-
-
-def _is_number(value: Any) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value) if _jsonable(value) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value, allow_nan=False)
-        return True
-    except (TypeError, ValueError, RecursionError):
-        return False
