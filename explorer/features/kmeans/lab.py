@@ -28,8 +28,10 @@ from explorer.core import exporting, kmeans_state, latent_points
 from explorer.core.kmeans import KMeansStepper
 from explorer.core.kmeans_state import KMeansRunError, RunState
 from explorer.core.latent_points import PointSet
+from explorer.features.kmeans import saved_runs
 from explorer.features.kmeans.animation import RunAnimation
 from explorer.features.kmeans.geometry import CentroidTrails, ClusteredSpace
+from explorer.features.kmeans.saved_runs import ReplayedRun
 from explorer.widgets.formatting import plural
 
 PLACING = "click to place"
@@ -42,17 +44,6 @@ NO_POINTS_YET = ("The K-means lab has no points yet: open its tab and wait for t
 DEFAULT_K = 10
 MAX_ITERATIONS = 300  # the animation stops here even if Lloyd has not settled
 HALF_STEPS = ("assign", "update")
-
-
-@dataclass(frozen=True, eq=False)
-class ReplayedRun:
-    """A saved run replayed on the points it was replayed for (KMeansLab.replay)."""
-
-    points: PointSet
-    full_space: bool
-    run: RunState
-    stepper: KMeansStepper
-    updates: list[np.ndarray]  # the centroids after each update, for the trails
 
 
 @dataclass(frozen=True, eq=False)  # eq on arrays would be ambiguous
@@ -203,27 +194,12 @@ class KMeansLab(QObject):
         return kmeans_state.export_run(self.stepper) if self.stepper is not None else None
 
     def replay(self, run: RunState) -> Callable[[], ReplayedRun]:
-        """A function that replays `run` on the current points: plain numpy, so a scene
-        runs it on the model thread (hundreds of half steps on 10,000 codes take
-        seconds). Raises KMeansRunError at once when the lab cannot show the run;
-        the function raises it when the run does not fit the points."""
+        """The replay of a saved run on the current points, to run on the model thread
+        (saved_runs.replay_on); KMeansRunError at once when there are no points."""
         if self.points is None:
             raise KMeansRunError(NO_POINTS_YET)
-        if run.k > self.max_k:
-            raise KMeansRunError(f"the run has {run.k} centroids; the lab shows at most {self.max_k}")
-        points, full_space, matrix = self.points, self.full_space, self.space.matrix
-
-        def compute() -> ReplayedRun:
-            updates: list[np.ndarray] = []
-
-            def keep_update(kind: str, replayed: KMeansStepper) -> None:
-                if kind == "update":  # the trails have one snapshot per update
-                    updates.append(np.array(replayed.centroids))
-
-            stepper = kmeans_state.restore_run(matrix, run, on_step=keep_update)
-            return ReplayedRun(points, full_space, run, stepper, updates)
-
-        return compute
+        return saved_runs.replay_on(self.points, self.full_space, self.space.matrix, run,
+                                    self.max_k)
 
     def adopt(self, replayed: ReplayedRun) -> bool:
         """Show a replayed run: J, the centroids, the trails and Back as they were saved.
