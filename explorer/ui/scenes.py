@@ -1,16 +1,13 @@
-"""Scenes in the window: what it shows captured into a Scene, and a Scene put back.
+"""Scenes put back (File > Open scene); what is saved is captured in scene_capture.py.
 
-`capture(window)` reads the features' public state (the model and which
-weights, the tab, the noise, the digits, the K-means lab and its run, the
-plot ranges, the presentation scale). `SceneRestore` puts a scene back in
-the order the window allows: what shows at once goes through
-window_state.apply (the same setter a lesson step uses); the K-means run
-waits until the scene's model and weights are live and the lab's points are
-encoded with them, and the latent map's range until its first map.
-
-A restore checks everything it can before it changes anything: a weights file
-that is missing refuses the scene, and one whose checksum differs from the
-scene's is asked about (MainWindow._ask_scene_weights_differ).
+`plan(window, scene)` checks the scene against the window before anything
+changes: a weights file that is missing refuses it, one whose checksum
+differs from the scene's is asked about (SceneActions.ask_weights_differ).
+`SceneRestore` then puts it back in the order the window allows: what shows
+at once goes through window_state.apply (the same setter a lesson step
+uses); the K-means run waits until the scene's model and weights are live
+and the lab's points are encoded with them (and is replayed on the model
+thread), the latent map's range until its first map.
 """
 
 from __future__ import annotations
@@ -21,78 +18,17 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from explorer.core import store
 from explorer.core.kmeans_state import KMeansRunError
-from explorer.core.scene_file import KMeansScene, Scene, SceneError, WeightsRef, file_sha256
+from explorer.core.scene_file import KMeansScene, Scene, SceneError, file_sha256
 from explorer.ui import window_state
+from explorer.ui.scene_capture import capture, shipped_path
 
-SPACE_OF = {False: "map", True: "full"}
+__all__ = ["Plan", "SceneRestore", "capture", "plan"]
+
 # A restore that is still waiting after this long is told off as a problem: the
 # weights load was cancelled (the unsaved-weights question), or never came.
 GIVE_UP_MS = 120_000
 REPLAY_KEY = "scene-kmeans-run"
-
-
-# ----------------------------------------------------------------- capturing
-def capture(window) -> tuple[Scene, list[str]]:
-    """The window as a Scene, and notes on what a restore cannot bring back."""
-    session, selection, km = window.session, window.session.selection, window.kmeans_panel
-    variant = session.variant
-    weights, notes = _weights_ref(session)
-    run = km.lab.export_run()
-    kmeans = KMeansScene(k=km.k_spin.value(), seed=km.seed_spin.value(),
-                         init=km.init_combo.currentText(), source=km.source,
-                         space=SPACE_OF[km.full_space], points=km.points_spin.value(), run=run)
-    if run is not None and run.dropped:
-        notes.append(f"the K-means run's first {run.dropped} half steps are beyond Back's "
-                     "reach and are not in the scene")
-    ranges = {}
-    if km.points is not None:
-        ranges["kmeans_plot"] = km.view_range()
-    if window.latent_space_panel.lab.latent_map is not None:
-        ranges["latent_map"] = window.latent_space_panel.view_range()
-    page = window.tabs.currentWidget()
-    method, params = _projection(window)
-    scene = Scene(architecture=variant.arch_id,
-                  code_size=None if variant.is_seed else variant.code_size, weights=weights,
-                  tab=getattr(page, "feature_key", "") or None,
-                  noise=selection.noise, noise_seed=selection.noise_seed,
-                  digit_mode=selection.mode, digits=tuple(int(i) for i in selection.indices),
-                  kmeans=kmeans, projection=method, projection_params=params, plot_ranges=ranges,
-                  presentation_scale=float(window.presentation.scale_setting))
-    return scene, notes
-
-
-def _projection(window) -> tuple[str, dict[str, Any]]:
-    """The K-means lab's projection and its parameters: PCA until the lab offers a choice
-    (its `projection_controls.choice()`, a method and (name, value) pairs)."""
-    controls = getattr(window.kmeans_panel, "projection_controls", None)
-    if controls is None:
-        return "pca", {}
-    choice = controls.choice()
-    return choice.method, dict(choice.params)
-
-
-def _weights_ref(session) -> tuple[WeightsRef, list[str]]:
-    current = session.current
-    if current.unsaved:
-        return WeightsRef("unsaved"), [
-            "the weights were trained in this session and are not saved: the scene cannot "
-            "name them (save the weights, then the scene, to restore them)"]
-    if current.path is None or not Path(current.path).is_file():
-        return WeightsRef("fresh"), [
-            "the weights are fresh (random): a restore makes other random ones, so the "
-            "K-means run on the codes will not replay; save the weights first"]
-    path = Path(current.path).resolve()
-    kind = "shipped" if path == _shipped_path(session, current.name) else "file"
-    return WeightsRef(kind, str(path), file_sha256(path)), []
-
-
-def _shipped_path(session, name: str) -> Path:
-    """The file the window starts `name` with (a session given a folder: the one in it)."""
-    if session.trained_dir is not None:
-        return store.weights_path(name, session.trained_dir).resolve()
-    return store.shipped_weights(name).resolve()
 
 
 # ----------------------------------------------------------------- restoring
@@ -117,7 +53,7 @@ def plan(window, scene: Scene, ask_differ) -> Plan:
     name = scene.architecture if scene.code_size is None else f"{scene.architecture}-{scene.code_size}"
     w, notes, path = scene.weights, [], None
     if w.kind in ("shipped", "file"):
-        path = _shipped_path(session, name) if w.kind == "shipped" else Path(w.path)
+        path = shipped_path(session, name) if w.kind == "shipped" else Path(w.path)
         if not path.is_file():
             raise SceneError(f"the scene's weights {path} are not there: put the file back, or "
                              "load other weights and save the scene again")
