@@ -108,8 +108,8 @@ def test_the_sparse_steps_live_figures_are_the_live_values(shipped_window, qtbot
     assert live["test loss"].live == pytest.approx(loss, rel=1e-5)
     assert live["mean activation"].figure.tutorial == 3.33
     # The sentence comes from the shipped weights' metadata: Adam, the embedded sample.
-    assert "Adam instead of Adadelta" in live["test loss"].why
-    assert "embedded MNIST sample" in live["test loss"].why
+    assert "Adam, not Adadelta" in live["test loss"].why
+    assert "trained on 8,000 digits, not MNIST's 60,000" in live["test loss"].why
     table = w.lesson_panel.figures_label.text()
     assert "live on these weights" in table and f"{live['test loss'].live:.3f}" in table
 

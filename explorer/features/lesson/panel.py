@@ -58,7 +58,7 @@ def figures_html(rows: list[FigureRow]) -> str:
         body.append(f"<tr><td>{html.escape(row.figure.what)}</td>"
                     f"<td align=right>{row.tutorial_text}{note}</td>"
                     f"<td align=right><b>{html.escape(row.live_text)}</b></td>"
-                    f"<td>{html.escape(row.why)}</td></tr>")
+                    f"<td><small>{html.escape(row.why)}</small></td></tr>")
     return f"<table cellspacing=0 cellpadding=3>{head}{''.join(body)}</table>"
 
 
@@ -145,7 +145,9 @@ class LessonPanel(QWidget, FeatureView):
         self.code_view.setObjectName("lesson_code")
         self.code_view.setReadOnly(True)
         self.code_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.code_view.setWordWrapMode(QTextOption.WrapMode.NoWrap)
+        # Wrapped at the panel's width: a line cut off behind a scroll bar is worse on a
+        # projector than a line that continues below.
+        self.code_view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.code_view.setMinimumHeight(90)
         self.code_view.setToolTip("The step's Keras code, as this program builds the model")
         self.figures_label = QLabel()
@@ -172,14 +174,14 @@ class LessonPanel(QWidget, FeatureView):
         content = QWidget()
         body = QVBoxLayout(content)
         body.setContentsMargins(0, 0, 4, 0)
-        for widget in (self.title_label, self.text_label, self.problems_label):
+        # The live figures before the code: they are what changes while one talks.
+        for widget in (self.title_label, self.text_label, self.problems_label, self.figures_label):
             body.addWidget(widget)
-        body.addWidget(self.code_view, 1)
-        body.addWidget(self.figures_label)
         train_row = QHBoxLayout()
         train_row.addWidget(self.train_button)
         train_row.addWidget(self.train_note, 1)
         body.addLayout(train_row)
+        body.addWidget(self.code_view, 1)
         body.addStretch(0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -239,7 +241,8 @@ class LessonPanel(QWidget, FeatureView):
         self.code_view.setVisible(bool(step.code))
         lines = step.code.count("\n") + 1
         metrics = self.code_view.fontMetrics()
-        self.code_view.setMaximumHeight(metrics.lineSpacing() * (lines + 1) + 12)
+        # Room for each line wrapped once; the rest scrolls.
+        self.code_view.setMaximumHeight(metrics.lineSpacing() * (2 * lines + 1) + 12)
         self.figures_label.setVisible(bool(step.figures))
         self.train_button.setVisible(step.train is not None)
         self.train_note.setVisible(step.train is not None)
