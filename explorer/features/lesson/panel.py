@@ -47,19 +47,31 @@ def step_html(text: str) -> str:
 
 
 def figures_html(rows: list[FigureRow]) -> str:
-    """The table "figure | tutorial | live on these weights | why they differ"."""
+    """The table "figure | tutorial | live on these weights", each row's "why they differ"
+    sentence spanning the row under it (a narrow dock has no room for a fourth column);
+    one sentence under the table when it is the same for every row."""
     if not rows:
         return ""
     head = ("<tr><th align=left>figure</th><th align=right>tutorial</th>"
-            "<th align=right>live on these weights</th><th align=left>why they differ</th></tr>")
+            "<th align=right>live on these weights</th></tr>")
+    whys = {row.why for row in rows}
+    shared = len(rows) > 1 and len(whys) == 1
+
+    def why_row(text: str) -> str:
+        return (f"<tr><td colspan=3><small><i>why they differ:</i> {html.escape(text)}"
+                "</small></td></tr>") if text else ""
+
     body = []
     for row in rows:
         note = f" <small>({html.escape(row.figure.note)})</small>" if row.figure.note else ""
         body.append(f"<tr><td>{html.escape(row.figure.what)}</td>"
                     f"<td align=right>{row.tutorial_text}{note}</td>"
-                    f"<td align=right><b>{html.escape(row.live_text)}</b></td>"
-                    f"<td><small>{html.escape(row.why)}</small></td></tr>")
-    return f"<table cellspacing=0 cellpadding=3>{head}{''.join(body)}</table>"
+                    f"<td align=right><b>{html.escape(row.live_text)}</b></td></tr>")
+        if not shared:
+            body.append(why_row(row.why))
+    if shared:
+        body.append(why_row(rows[0].why))
+    return f"<table width=100% cellspacing=0 cellpadding=3>{head}{''.join(body)}</table>"
 
 
 class LessonPanel(QWidget, FeatureView):
