@@ -92,7 +92,8 @@ def test_the_why_sentence_is_made_from_the_weights_metadata():
     measured = lesson_figures.Measured("simple", {"test loss": 0.102}, 2000, 8000, 0.0)
     facts = lesson_figures.WeightsFacts(True, 50, "adam", "embedded MNIST sample: 8,000 train")
     text = lesson_figures.why_they_differ(figure, 0.102, facts, measured)
-    assert text.startswith("Lower here: Adam instead of Adadelta; trained on embedded MNIST")
+    assert text == ("Lower here: Adam, not Adadelta; trained on 8,000 digits, not MNIST's 60,000; "
+                    "2,000 test digits, not 10,000.")
     assert "2,000 test digits" in text and "50 epochs" not in text
     fresh = lesson_figures.why_they_differ(figure, 0.69, lesson_figures.WeightsFacts(False), measured)
     assert "fresh and untrained" in fresh

@@ -13,6 +13,7 @@ weights' metadata says they were trained with. No Qt here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -24,7 +25,6 @@ from explorer.core.lesson_file import Figure
 from explorer.core.tasks import TaskState, ensure
 
 SPARSE_L1 = 10e-5  # the sparse model's activity regulariser, as models.py builds it
-FULL_MNIST = "the full MNIST (60,000 training digits)"
 
 
 @dataclass(frozen=True)
@@ -109,15 +109,15 @@ def why_they_differ(figure: Figure, live: float, facts: WeightsFacts, measured: 
                 "trained model.")
     reasons = []
     if figure.epochs is not None and facts.epochs is not None and facts.epochs != figure.epochs:
-        reasons.append(f"{facts.epochs} epochs here against the tutorial's {figure.epochs}")
+        reasons.append(f"{facts.epochs} epochs, not {figure.epochs}")
     if figure.optimizer and facts.optimizer and facts.optimizer != figure.optimizer:
-        reasons.append(f"{_optimizer(facts.optimizer)} instead of {_optimizer(figure.optimizer)}")
+        reasons.append(f"{_optimizer(facts.optimizer)}, not {_optimizer(figure.optimizer)}")
     if facts.data_source and "60,000" not in facts.data_source:
-        reasons.append(f"trained on {facts.data_source} instead of {FULL_MNIST}")
+        reasons.append(f"trained on {_training_digits(facts.data_source)}, not MNIST's 60,000")
     if figure.what != "train loss" and measured.n_test != 10_000:
-        reasons.append(f"measured on {measured.n_test:,} test digits, not 10,000")
+        reasons.append(f"{measured.n_test:,} test digits, not 10,000")
     if figure.what == "test loss" and measured.noise > 0:
-        reasons.append(f"measured on inputs with noise {measured.noise:.2f}")
+        reasons.append(f"inputs with noise {measured.noise:.2f}")
     if agrees(figure, live):
         return "They agree" + (f", although: {'; '.join(reasons)}." if reasons else ".")
     direction = "Lower" if live < figure.tutorial else "Higher"
@@ -125,6 +125,12 @@ def why_they_differ(figure: Figure, live: float, facts: WeightsFacts, measured: 
         return (f"{direction} here with the tutorial's own settings: another random start "
                 "and another Keras version are what is left.")
     return f"{direction} here: {'; '.join(reasons)}."
+
+
+def _training_digits(source: str) -> str:
+    """"8,000 digits" from "embedded MNIST sample: 8,000 train / 2,000 test" (else the source)."""
+    found = re.search(r"([\d,]+) train", source)
+    return f"{found.group(1)} digits" if found else source
 
 
 def _optimizer(name: str) -> str:

@@ -19,7 +19,8 @@ from explorer.features.lesson.panel import LessonPanel
 from explorer.features.lesson.state import LessonPlayer
 from explorer.ui import window_state
 
-DOCK_WIDTH = 380
+# The dock's share of the window when it opens: the tab it talks about keeps the rest.
+DOCK_SHARE, DOCK_MIN, DOCK_MAX = 0.32, 320, 480
 
 
 class LessonDock:
@@ -79,12 +80,22 @@ class LessonDock:
             return False
         self.dock.show()
         self.dock.raise_()
+        self._fit_width()
         self.panel.open_lesson(lesson)
         return True
 
     def _on_toggled(self, shown: bool) -> None:
-        if shown and self.player.lesson is None and self.builtin:
+        if not shown:
+            return
+        self._fit_width()
+        if self.player.lesson is None and self.builtin:
             self.panel.open_lesson(load_lesson(self.builtin[0][1]))
+
+    def _fit_width(self) -> None:
+        if self.dock.isFloating():
+            return
+        width = int(min(max(self.window.width() * DOCK_SHARE, DOCK_MIN), DOCK_MAX))
+        self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
 
     def _ask_lesson_file(self) -> str | None:
         store = self.window.settings_store

@@ -108,8 +108,8 @@ def test_the_sparse_steps_live_figures_are_the_live_values(shipped_window, qtbot
     assert live["test loss"].live == pytest.approx(loss, rel=1e-5)
     assert live["mean activation"].figure.tutorial == 3.33
     # The sentence comes from the shipped weights' metadata: Adam, the embedded sample.
-    assert "Adam instead of Adadelta" in live["test loss"].why
-    assert "embedded MNIST sample" in live["test loss"].why
+    assert "Adam, not Adadelta" in live["test loss"].why
+    assert "trained on 8,000 digits, not MNIST's 60,000" in live["test loss"].why
     table = w.lesson_panel.figures_label.text()
     assert "live on these weights" in table and f"{live['test loss'].live:.3f}" in table
 
@@ -190,3 +190,30 @@ def test_centroids_of_the_previous_model_are_not_decoded_by_the_next(qtbot):
     model = models.build("denoise")
     with pytest.raises(ValueError, match="step K-means again on the new codes"):
         PrototypeJob(np.zeros((3, 32)), "denoise")(None, model, None)
+
+
+@pytest.mark.parametrize(("size", "mode"), [((1024, 640), "normal"), ((1280, 720), "presentation")])
+def test_with_the_lesson_open_every_control_of_every_tab_fits(qtbot, tiny, tmp_path, size, mode):
+    from fit import all_problems
+
+    from explorer.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(dataset=tiny, trained_dir=tmp_path / "none", settings=settings)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    with qtbot.waitSignal(w.session.backend_ready, timeout=TIMEOUT):
+        w.show()
+    if mode == "presentation":
+        w.set_presentation_scale(1.25)
+        w.presentation_action.trigger()
+        qtbot.waitUntil(w.isFullScreen, timeout=5000)
+        w.resize(*size)
+        QApplication.processEvents()
+    w.toggle_lesson_action.trigger()
+    assert w.lesson_dock.dock.isVisible() and w.lesson_dock.player.lesson is not None
+    w.lesson_dock.player.go(6)  # the sparse step: text, figures, a run and code
+    QApplication.processEvents()
+    problems = {tab: p for tab, p in all_problems(w).items() if p}
+    assert problems == {}, (size, mode)
+    w.close()

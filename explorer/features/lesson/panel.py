@@ -47,19 +47,31 @@ def step_html(text: str) -> str:
 
 
 def figures_html(rows: list[FigureRow]) -> str:
-    """The table "figure | tutorial | live on these weights | why they differ"."""
+    """The table "figure | tutorial | live on these weights", each row's "why they differ"
+    sentence spanning the row under it (a narrow dock has no room for a fourth column);
+    one sentence under the table when it is the same for every row."""
     if not rows:
         return ""
     head = ("<tr><th align=left>figure</th><th align=right>tutorial</th>"
-            "<th align=right>live on these weights</th><th align=left>why they differ</th></tr>")
+            "<th align=right>live on these weights</th></tr>")
+    whys = {row.why for row in rows}
+    shared = len(rows) > 1 and len(whys) == 1
+
+    def why_row(text: str) -> str:
+        return (f"<tr><td colspan=3><small><i>why they differ:</i> {html.escape(text)}"
+                "</small></td></tr>") if text else ""
+
     body = []
     for row in rows:
         note = f" <small>({html.escape(row.figure.note)})</small>" if row.figure.note else ""
         body.append(f"<tr><td>{html.escape(row.figure.what)}</td>"
                     f"<td align=right>{row.tutorial_text}{note}</td>"
-                    f"<td align=right><b>{html.escape(row.live_text)}</b></td>"
-                    f"<td>{html.escape(row.why)}</td></tr>")
-    return f"<table cellspacing=0 cellpadding=3>{head}{''.join(body)}</table>"
+                    f"<td align=right><b>{html.escape(row.live_text)}</b></td></tr>")
+        if not shared:
+            body.append(why_row(row.why))
+    if shared:
+        body.append(why_row(rows[0].why))
+    return f"<table width=100% cellspacing=0 cellpadding=3>{head}{''.join(body)}</table>"
 
 
 class LessonPanel(QWidget, FeatureView):
@@ -145,7 +157,9 @@ class LessonPanel(QWidget, FeatureView):
         self.code_view.setObjectName("lesson_code")
         self.code_view.setReadOnly(True)
         self.code_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.code_view.setWordWrapMode(QTextOption.WrapMode.NoWrap)
+        # Wrapped at the panel's width: a line cut off behind a scroll bar is worse on a
+        # projector than a line that continues below.
+        self.code_view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.code_view.setMinimumHeight(90)
         self.code_view.setToolTip("The step's Keras code, as this program builds the model")
         self.figures_label = QLabel()
@@ -172,14 +186,14 @@ class LessonPanel(QWidget, FeatureView):
         content = QWidget()
         body = QVBoxLayout(content)
         body.setContentsMargins(0, 0, 4, 0)
-        for widget in (self.title_label, self.text_label, self.problems_label):
+        # The live figures before the code: they are what changes while one talks.
+        for widget in (self.title_label, self.text_label, self.problems_label, self.figures_label):
             body.addWidget(widget)
-        body.addWidget(self.code_view, 1)
-        body.addWidget(self.figures_label)
         train_row = QHBoxLayout()
         train_row.addWidget(self.train_button)
         train_row.addWidget(self.train_note, 1)
         body.addLayout(train_row)
+        body.addWidget(self.code_view, 1)
         body.addStretch(0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -239,7 +253,8 @@ class LessonPanel(QWidget, FeatureView):
         self.code_view.setVisible(bool(step.code))
         lines = step.code.count("\n") + 1
         metrics = self.code_view.fontMetrics()
-        self.code_view.setMaximumHeight(metrics.lineSpacing() * (lines + 1) + 12)
+        # Room for each line wrapped once; the rest scrolls.
+        self.code_view.setMaximumHeight(metrics.lineSpacing() * (2 * lines + 1) + 12)
         self.figures_label.setVisible(bool(step.figures))
         self.train_button.setVisible(step.train is not None)
         self.train_note.setVisible(step.train is not None)
