@@ -182,3 +182,20 @@ def test_shipped_weights_are_named_as_such_and_restored_in_a_window_that_starts_
         assert second.kmeans_panel.stepper.objective() == j
     finally:
         second.close()
+
+
+def test_weights_trained_and_not_saved_are_said_at_save_and_at_restore(window, qtbot, tmp_path):
+    from explorer.core import training
+
+    session = window.session
+    with qtbot.waitSignal(session.training_ended, timeout=TIMEOUT):
+        session.train(training.TrainConfig("simple", epochs=1, batch_size=64), fresh=True)
+    assert session.current.unsaved
+    path = window.save_scene(tmp_path / "trained.scene.json")
+    assert "not saved" in window.statusBar().currentMessage()
+    assert scene_file.read_scene(path).weights.kind == "unsaved"
+    window.show_error = lambda _text: None
+    with qtbot.waitSignal(window.scene_actions.scene_restored, timeout=TIMEOUT) as restored:
+        assert window.load_scene(path)
+    assert any("never saved" in p for p in restored.args[0])
+    assert session.current.unsaved  # the window keeps its own weights
