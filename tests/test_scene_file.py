@@ -122,3 +122,12 @@ def test_a_scene_edited_by_hand_with_a_byte_order_mark_still_reads(tmp_path):
     path = scene_file.write_scene(tmp_path / "a.scene.json", _scene())
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert scene_file.read_scene(path).architecture == "conv"
+
+
+def test_a_scene_may_name_only_the_model_and_leaves_the_rest_alone(tmp_path):
+    scene = scene_file.read_scene(_write(tmp_path, {
+        "format": "autoencoder-explorer-scene", "version": 1,
+        "model": {"architecture": "sparse", "weights": {"kind": "fresh"}}}))
+    assert scene.architecture == "sparse" and scene.weights.kind == "fresh"
+    assert scene.tab is None and scene.noise is None and scene.kmeans is None
+    assert scene.plot_ranges == {} and scene.presentation_scale is None
