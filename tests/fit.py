@@ -94,8 +94,12 @@ def problems_on_tab(window, index: int) -> list[str]:
 
 
 def _dock_shown(window, w) -> bool:
-    dock = window.model_dock
-    return not (dock.isAncestorOf(w) and not dock.isVisible())
+    """False for a control in a dock that is hidden (the model dock in presentation
+    mode, the lesson dock until a lesson is opened): not on screen by design."""
+    from PySide6.QtWidgets import QDockWidget
+
+    return not any(dock.isAncestorOf(w) and not dock.isVisible()
+                   for dock in window.findChildren(QDockWidget))
 
 
 def _scroll_area_of(w):

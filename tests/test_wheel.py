@@ -58,6 +58,8 @@ def test_the_wheel_holds_the_embedded_data_and_the_shipped_weights(wheel):
         assert f"explorer/_resources/{name}" in names
     for arch in models.ARCH_IDS:
         assert f"explorer/_trained/{arch}.weights.h5" in names
+    for lesson in ("homework.toml", "what_the_code_knows.toml", "README.md"):
+        assert f"explorer/_resources/lessons/{lesson}" in names
         assert f"explorer/_trained/{arch}.json" in names
     assert "explorer/__main__.py" in names and "explorer/core/preprocess.py" in names
 

@@ -48,7 +48,7 @@ class WeightsFiles:
         def done(answer):
             name, meta = answer
             note = meta.summary() if meta else "no metadata"
-            self.session._set_current(Current(name, meta, f"loaded {path.name}: {note}"))
+            self.session._set_current(Current(name, meta, f"loaded {path.name}: {note}", path=path))
             self.session.weights_changed.emit()
             if on_loaded is not None:
                 on_loaded()
@@ -66,7 +66,7 @@ class WeightsFiles:
 
         def done(path):
             if self.session.current is saved:  # nothing replaced them meanwhile
-                self.session._set_current(replace(saved, unsaved=False))
+                self.session._set_current(replace(saved, unsaved=False, path=Path(path)))
             self.session.status_message.emit(f"Saved {path}")
             self.session.weights_saved.emit(path)  # what belongs with them (the time-lapse) follows
             if on_saved:

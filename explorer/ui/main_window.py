@@ -10,6 +10,7 @@ and presentation mode work from those declarations.
 from __future__ import annotations
 
 import logging
+import os
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -71,6 +72,10 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
         self._build_status_bar()
         self.settings_store.restore_window(self, self.features)
         self.recovery = RecoveryOffer(self, self.session.checkpoint_folder)
+        self.tabs.remember_notes(lambda key: self.settings_store.value(f"notes/{key}", False)
+                                 in (True, "true"))
+        self.tabs.note_toggled.connect(lambda key, shown: self.settings_store.set_value(
+            f"notes/{key}", shown))
         # Through lambdas, so that tests replacing the dialog methods are heard.
         self.session.guard.ask = lambda action, lines: self._ask_unsaved_weights(action, lines)
         self.session.guard.choose_folder = lambda: self._ask_unsaved_folder()
@@ -186,10 +191,15 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
         self.sweeps_panel.hide()
         self.sweeps_panel.sweep_shown.connect(self._show_sweeps_tab)
         self.sweeps_panel.open_requested.connect(lambda: self.open_sweep())
+        from explorer.ui.lesson_dock import LessonDock
+
+        self.lesson_dock = LessonDock(self)  # after the features: its steps set them up
+        self.lesson_panel = self.lesson_dock.panel
         self.features: list[FeatureView] = [self.model_panel, self.training_panel,
                                             self.recon_panel, self.latent_panel,
                                             self.latent_space_panel, self.kmeans_panel,
-                                            self.timelapse_panel, self.sweeps_panel]
+                                            self.timelapse_panel, self.sweeps_panel,
+                                            self.lesson_panel]
 
     def _build_status_bar(self) -> None:
         status = StatusLine(self)
@@ -217,6 +227,10 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
         if index >= 0:
             self.tabs.setCurrentIndex(index)
 
+    def open_lesson(self, path: str | None = None) -> bool:
+        """File > Open lesson: a lesson file into the lesson dock (None: ask for one)."""
+        return self.lesson_dock.open_lesson(path)
+
     def open_sweep(self, folder: str | None = None) -> None:
         """File > Open sweep: a folder written by `main.py sweep`, read in the background."""
         folder = folder or self._ask_sweep_folder()
@@ -236,6 +250,17 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
         if self.tabs.indexOf(self.sweeps_panel) < 0:
             self.tabs.addTab(self.sweeps_panel, "Sweep")
         self.show_feature(self.sweeps_panel)
+
+    def save_scene(self, path: str | os.PathLike | None = None):
+        """File > Save scene: write what the window shows to `path` (None: ask).
+        Returns the Path written, or None (cancelled, or the error was shown)."""
+        return self.scene_actions.save(path)
+
+    def load_scene(self, path: str | os.PathLike | None = None) -> bool:
+        """File > Open scene: check the scene file, then restore it (the K-means run once
+        its model and points are live; `scene_actions.scene_restored` says when).
+        False, with a message and nothing changed, when the scene cannot be used."""
+        return self.scene_actions.load(path)
 
     def step_tab(self, step: int) -> None:
         self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())

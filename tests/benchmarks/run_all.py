@@ -41,6 +41,8 @@ BENCHMARKS = [
     ("latent_hover", "bench_latent_hover", "mouse move on the latent map to the decoded digit, conv"),
     ("latent_stroke", "bench_latent_stroke", "a drawn stroke to every linked view, conv"),
     ("latent_grid", "bench_latent_grid", "15x15 decoder grid over the visible map, conv"),
+    ("scene", "bench_scene", "a scene's K-means run saved, and restored by replaying it"),
+    ("lesson_step", "bench_lesson_step", "lesson step switching architecture to reconstructions shown"),
     ("soak", "soak", "an hour of scripted use in the window (10 minutes quick)"),
 ]
 OPT_IN = {"soak"}  # long: run only when named with --only
@@ -84,6 +86,15 @@ def _figure(name: str, r: dict) -> str:
                 f"(denoise p50 {r['denoise_p50_ms']:.1f} ms, p95 {r['denoise_p95_ms']:.1f} ms)")
     if name in ("slider", "latent_hover", "latent_stroke"):
         return f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms"
+    if name == "scene":
+        d, w = r["default"], r["worst"]
+        return (f"{d['points']:,} points, {d['half_steps']} half steps: save {d['save_ms']:.0f} ms, "
+                f"restore {d['restore_ms']:.0f} ms ({d['file_kb']:.0f} kB); {w['points']:,} points, "
+                f"{w['half_steps']} half steps: restore {w['restore_ms']:.0f} ms")
+    if name == "lesson_step":
+        a, b = r["settled"], r["rapid"]
+        return (f"settled: max {a['max_s']:.2f} s, revisits p50 {a['revisit_p50_s']:.2f} s "
+                f"({a['switches']} switches); rapid: max {b['max_s']:.2f} s")
     if name == "memory":
         return f"{r['peak_mb']:,} MB ({r['digits']:,} digits)"
     if name == "sweep":

@@ -456,6 +456,120 @@ def _open_keras(path: Path) -> Any:
     return store.open_keras_file(path)
 
 
+# ---------------------------------------------------------------- lessons
+@functools.lru_cache(maxsize=1)
+def _lesson_seeds() -> tuple[str, ...]:
+    from explorer.core.lesson_file import builtin_lessons
+
+    return tuple(p.read_text(encoding="utf-8") for p in builtin_lessons())
+
+
+def _toml_value(value: Any) -> str:
+    """`value` as an inline TOML value (None has no TOML form: the caller drops it)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return {"nan": "nan", "inf": "inf", "-inf": "-inf"}.get(repr(value), repr(value))
+    if isinstance(value, str):
+        return json.dumps(value)  # JSON's escapes are TOML basic-string escapes
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value if v is not None) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}"
+                                for k, v in value.items() if v is not None) + " }"
+    raise TypeError(f"no TOML form for {type(value).__name__}")
+
+
+def toml_text(obj: Any) -> str:
+    """A parsed lesson written back as TOML, every table inline (tomllib reads it the same)."""
+    if not isinstance(obj, dict):
+        return f"value = {_toml_value(obj)}\n"
+    return "".join(f"{json.dumps(str(k))} = {_toml_value(v)}\n" for k, v in obj.items()
+                   if v is not None)
+
+
+def _lesson_case(rng: random.Random, folder: Path) -> tuple[Path, str]:
+    import tomllib
+
+    text = rng.choice(_lesson_seeds())
+    choice = rng.random()
+    if choice < 0.3:
+        data, note = mut.blind(rng, text.encode())
+    elif choice < 0.9:
+        obj, note = mut.json_confusion(rng, tomllib.loads(text))
+        data = toml_text(obj).encode()
+    else:  # the structure as written, with a whole step or table repeated or cut short
+        cut = rng.randrange(len(text))
+        data, note = (text[:cut] + text[cut:].replace("[[step]]", "[step]", 1)).encode(), \
+            f"[[step]] as [step] after {cut}"
+    path = folder / "lesson.toml"
+    path.write_bytes(data)
+    return path, note
+
+
+def _load_lesson(path: Path) -> Any:
+    from explorer.core.lesson_file import load_lesson
+
+    return load_lesson(path)
+
+
+def _lesson_errors():
+    from explorer.core.lesson_file import LessonError
+
+    return (LessonError,)
+
+
+# ------------------------------------------------------------------ scene
+@functools.lru_cache(maxsize=1)
+def _scene_seed() -> str:
+    """A scene as File > Save scene writes it, with a K-means run of a few half steps."""
+    from explorer.core import kmeans_state, scene_file
+    from explorer.core.kmeans import KMeansStepper
+
+    points = np.random.default_rng(0).normal(0, 1, (80, 2))
+    stepper = KMeansStepper(points, 3, seed=0)
+    for _ in range(2):
+        stepper.step()
+    scene = scene_file.Scene(
+        architecture="simple", weights=scene_file.WeightsRef("shipped", "/w/simple.weights.h5",
+                                                             "0" * 64),
+        tab="kmeans", noise=0.25, noise_seed=2, digit_mode="first", digits=tuple(range(10)),
+        kmeans=scene_file.KMeansScene(3, 0, "k-means++", "latent", "map", 80,
+                                      kmeans_state.export_run(stepper)),
+        projection="pca", plot_ranges={"kmeans_plot": (-3.0, 3.0, -2.0, 2.0)},
+        presentation_scale=1.25)
+    return json.dumps(scene_file.scene_to_json(scene), indent=1)
+
+
+def _scene_case(rng: random.Random, folder: Path) -> tuple[Path, str]:
+    text = _scene_seed()
+    choice = rng.random()
+    if choice < 0.25:
+        data, note = mut.blind(rng, text.encode())
+    elif choice < 0.85:
+        obj, note = mut.json_confusion(rng, json.loads(text))
+        data = json.dumps(obj).encode()
+    else:
+        data, note = mut.json_text_forgery(rng, text)
+    path = folder / "lecture.scene.json"
+    path.write_bytes(data)
+    return path, note
+
+
+def _read_scene(path: Path) -> Any:
+    from explorer.core import scene_file
+
+    return scene_file.read_scene(path)
+
+
+def _scene_errors():
+    from explorer.core.scene_file import SceneError
+
+    return (SceneError,)
+
+
 # ------------------------------------------------------------------ kinds
 def _data_errors():
     from explorer.core.data import DatasetError
@@ -488,6 +602,8 @@ def kinds() -> dict[str, Kind]:
         Kind("weights.h5", _weights_case, _load_weights, _store_errors(), uses_keras=True),
         Kind("metadata.json", _metadata_case, _load_metadata, _store_errors()),
         Kind("keras", _keras_case, _open_keras, _store_errors(), uses_keras=True),
+        Kind("lesson", _lesson_case, _load_lesson, _lesson_errors()),
+        Kind("scene", _scene_case, _read_scene, _scene_errors()),
     )}
 
 

@@ -48,6 +48,12 @@ class KMeansPanel(QWidget, FeatureView):
     """The "K-means lab" tab: `lab` and `feed` hold its state, the widgets show it."""
 
     feature_key = "kmeans"
+    about = ("K-means groups the points into K clusters by lowering <b>J</b>, the mean squared "
+             "distance of each point to its cluster's centre. It alternates two <b>half steps</b>, "
+             "each of which can only lower J: <b>Assign</b> gives every point to its nearest "
+             "centre (the best r for fixed μ), <b>Update</b> moves every centre to the mean of "
+             "its points (the best μ for fixed r). Back undoes one half step; the table shows how "
+             "well the clusters match the true digits.")
 
     points_ready = Signal(object)  # the PointSet just received
     stepped = Signal(str)  # "assign", "update" or "undo", after the redraw
@@ -218,6 +224,48 @@ class KMeansPanel(QWidget, FeatureView):
 
     def shutdown(self) -> None:
         self.stop_animation()
+
+    def configure(self, k: int | None = None, seed: int | None = None, init: str | None = None,
+                  space: str | None = None, source: str | None = None,
+                  points: int | None = None) -> None:
+        """Set the lab's controls as a user would (a lesson step, a scene): each through
+        its widget, so the widgets and the lab agree. space: "map" (the 2-D projection)
+        or "full"; source: "latent" or "pixels"; init: one of INITS. Raises ValueError
+        naming the bad value; nothing is changed then."""
+        checks = ((k, 1, MAX_K, "K"), (seed, 0, self.seed_spin.maximum(), "the seed"),
+                  (points, 1, self.points_spin.maximum(), "the number of points"))
+        for value, lo, hi, what in checks:
+            if value is not None and not lo <= int(value) <= hi:
+                raise ValueError(f"{what} must be between {lo} and {hi}, got {value}")
+        if init is not None and init not in INITS:
+            raise ValueError(f"the start must be one of {', '.join(INITS)}, got {init!r}")
+        space_index = {None: None, "map": 0, "full": 1}
+        if space not in space_index:
+            raise ValueError(f"the space must be \"map\" or \"full\", got {space!r}")
+        source_index = {None: None, **{s: i for i, (_t, s) in enumerate(SOURCES)}}
+        if source not in source_index:
+            raise ValueError(f"the source must be one of {', '.join(s for _t, s in SOURCES)}, "
+                             f"got {source!r}")
+        if source is not None:
+            self.source_combo.setCurrentIndex(source_index[source])
+        if points is not None:
+            self.points_spin.setValue(int(points))
+        if space is not None:
+            self.space_combo.setCurrentIndex(space_index[space])
+        if init is not None:
+            self.init_combo.setCurrentIndex(INITS.index(init))
+        if seed is not None:
+            self.seed_spin.setValue(int(seed))
+        if k is not None:
+            self.k_spin.setValue(int(k))
+
+    def view_range(self) -> tuple[float, float, float, float]:
+        """(x0, x1, y0, y1): the part of the plane the K-means plot shows (a scene keeps it)."""
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        return float(x0), float(x1), float(y0), float(y1)
+
+    def set_view_range(self, bounds: tuple[float, float, float, float]) -> None:
+        self.plot.set_view(bounds)
 
     # ------------------------------------------- the lab, under its old names
     @property

@@ -52,9 +52,11 @@ class PrototypeJob:
     arch_id: str
 
     def __call__(self, state, model: models.Autoencoder, dataset) -> np.ndarray:
+        # The session names the new architecture as soon as a switch is asked for,
+        # before the lab's points (and so the centroids) are the new model's codes.
         if model.arch_id != self.arch_id or not fits(self.codes, model.variant.code_numbers):
-            raise ValueError(f"the centroids are codes of the {self.arch_id} model, not of "
-                             f"{model.arch_id}: step K-means again on the new codes")
+            raise ValueError(f"the centroids are codes of another model than the "
+                             f"{model.variant.name} one: step K-means again on the new codes")
         return latent_space.decode(model, self.codes)
 
 

@@ -53,6 +53,11 @@ class LatentSpacePanel(QWidget, FeatureView):
     """The "Latent space" tab: `lab` holds its state, the widgets show it."""
 
     feature_key = "latent_space"
+    about = ("Every test digit is a point: its code, projected to two dimensions (PCA keeps the two "
+             "directions along which the codes vary most). Digits the model finds alike land "
+             "close together. <b>Decoding</b> goes the other way: any spot on the map is turned "
+             "back into a code and given to the decoder, so hovering or the grid shows the "
+             "digit the model imagines there, including between the clusters.")
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -61,6 +66,7 @@ class LatentSpacePanel(QWidget, FeatureView):
         self.interpolation = self.lab.interpolation
         self._levels = (0.0, 1.0)
         self._drawn_method: str | None = None  # the projection the plot's view was fitted to
+        self._wanted_view: tuple[float, ...] | None = None  # a scene's range, for the first map
         self._view_timer = QTimer(self)
         self._view_timer.setSingleShot(True)
         self._view_timer.timeout.connect(self._after_view_change)
@@ -239,8 +245,12 @@ class LatentSpacePanel(QWidget, FeatureView):
                  else self._axis_names(m.method))
         refit = self.map_plot._coords.size == 0 or self._drawn_method != m.method
         self.map_plot.set_points(m.coords, m.labels, m.images, names)
-        if refit:
+        if refit and self._wanted_view is not None:
+            self.map_plot.getViewBox().setRange(xRange=self._wanted_view[:2],
+                                                yRange=self._wanted_view[2:], padding=0)
+        elif refit:
             self.map_plot.fit_view()
+        self._wanted_view = None
         self._drawn_method = m.method
         self.lift_note.setVisible(not m.is_exact)
         self.lift_note.setText("" if m.is_exact else (
@@ -252,6 +262,20 @@ class LatentSpacePanel(QWidget, FeatureView):
         else:
             self.quality_view.show_waiting("measuring…")
             self.lab.map.projection.request_quality(m.codes, m.coords, m.labels, m.method)
+        self._after_view_change()
+
+    def view_range(self) -> tuple[float, float, float, float]:
+        """(x0, x1, y0, y1): the part of the latent map in view (a scene keeps it)."""
+        (x0, x1), (y0, y1) = self.map_plot.view_range()
+        return float(x0), float(x1), float(y0), float(y1)
+
+    def set_view_range(self, bounds: tuple[float, float, float, float]) -> None:
+        """Show this part of the map; before the first map, once it is drawn."""
+        if self.map_plot._coords.size == 0:
+            self._wanted_view = tuple(bounds)
+            return
+        x0, x1, y0, y1 = bounds
+        self.map_plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._after_view_change()
 
     @staticmethod

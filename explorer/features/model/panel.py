@@ -91,6 +91,24 @@ class ModelPanel(QWidget, FeatureView):
         """Start a run with the widgets' settings; errors become messages."""
         self.state.start_training()
 
+    def train_from_fresh(self, epochs: int, optimizer: str | None = None,
+                         batch_size: int | None = None) -> str | None:
+        """A short run from fresh weights with these settings (a lesson's "Train it now"),
+        set in the boxes as a user would; returns why it cannot start, or None."""
+        if not self.session.is_ready:
+            return "the model is still loading; try again in a moment"
+        if self.session.is_busy:
+            return "the model is busy (a run or a build); wait for it to end"
+        changes = {"epochs": int(epochs)}
+        if optimizer is not None:
+            changes["optimizer"] = optimizer
+        if batch_size is not None:
+            changes["batch_size"] = int(batch_size)
+        self.continue_check.setChecked(False)
+        self.state.update_hyperparameters(**changes)
+        self.start_training()
+        return None if self.session.is_training else "the run did not start (see the message)"
+
     def load_weights(self) -> None:
         path = self._ask_weights_file()
         if path:

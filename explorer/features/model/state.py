@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -277,6 +278,19 @@ class ModelDock(QObject):
         self._preset(arch_id)
         self._announce_variant()
         self.layer_table_pending.emit(f"building the {arch_id} model...")
+
+    def choose_variant(self, arch_id: str, code_size: int | None = None,
+                       then: Callable[[], None] | None = None) -> None:
+        """Build `arch_id` at `code_size` (None: the seed's) in one build, as the combo
+        and the code-size box would in two; `then` runs once it is the model shown.
+        Raises ValueError (unknown architecture, bad size) or RuntimeError (a run is
+        going on): a lesson step or a scene says so in its own words."""
+        s = self._session
+        s.select_architecture(arch_id, code_size, then=then)
+        self.architecture_shown.emit(s.arch_id)  # the combo shows it while it builds
+        self._preset(s.arch_id)
+        self._announce_variant()
+        self.layer_table_pending.emit(f"building the {s.variant.name} model...")
 
     def choose_code_size(self, code_size: int) -> None:
         """Build the current architecture with a code of `code_size` (its weights
