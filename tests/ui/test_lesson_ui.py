@@ -217,3 +217,25 @@ def test_with_the_lesson_open_every_control_of_every_tab_fits(qtbot, tiny, tmp_p
     problems = {tab: p for tab, p in all_problems(w).items() if p}
     assert problems == {}, (size, mode)
     w.close()
+
+
+def test_on_a_narrow_window_the_model_panel_steps_aside_for_the_lesson_and_comes_back(
+        qtbot, tiny, tmp_path):
+    from explorer.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(dataset=tiny, trained_dir=tmp_path / "none", settings=settings)
+    qtbot.addWidget(w)
+    w.resize(1024, 640)
+    with qtbot.waitSignal(w.session.backend_ready, timeout=TIMEOUT):
+        w.show()
+    assert w.model_dock.isVisible()
+    w.toggle_lesson_action.trigger()
+    assert w.lesson_dock.dock.isVisible() and not w.model_dock.isVisible()
+    assert "F9" in w.statusBar().currentMessage()
+    w.toggle_lesson_action.trigger()  # the lesson closes: the model panel is back
+    assert not w.lesson_dock.dock.isVisible() and w.model_dock.isVisible()
+    w.resize(1800, 1000)
+    w.toggle_lesson_action.trigger()  # room for both: nothing moves
+    assert w.lesson_dock.dock.isVisible() and w.model_dock.isVisible()
+    w.close()
