@@ -217,3 +217,19 @@ def test_with_the_lesson_open_every_control_of_every_tab_fits(qtbot, tiny, tmp_p
     problems = {tab: p for tab, p in all_problems(w).items() if p}
     assert problems == {}, (size, mode)
     w.close()
+
+
+def test_moving_the_noise_measures_the_test_loss_again_at_that_noise(shipped_window, qtbot):
+    w = shipped_window
+    w.open_lesson(str(lesson_file.builtin_lessons()[0]))
+    player = w.lesson_dock.player
+    simple = next(i for i, s in enumerate(player.steps)
+                  if s.setup.get("architecture") == "simple" and s.figures)
+    player.go(simple)
+    qtbot.waitUntil(lambda: player.measured is not None, timeout=TIMEOUT)
+    clean = player.rows[0].live
+    w.recon_panel.set_noise(0.5)
+    qtbot.waitUntil(lambda: player.measured is not None and player.measured.noise == 0.5,
+                    timeout=TIMEOUT)
+    assert player.rows[0].live > clean  # noisy inputs reconstruct worse
+    assert "inputs with noise 0.50" in player.rows[0].why

@@ -76,6 +76,10 @@ class LessonPlayer(QObject):
         self._speeds: dict[str, float] = {}  # variant name -> training samples/s measured here
         self._speed_is_timed: dict[str, bool] = {}  # True: from a forward-pass timing only
         session.weights_changed.connect(self._on_weights_changed)
+        session.dataset_changed.connect(self._on_weights_changed)
+        # The test loss is measured at the noise shown: moving the slider measures again
+        # (a newer request replaces one still waiting).
+        session.selection.changed.connect(self._on_selection_changed)
         session.epoch_finished.connect(self._on_epoch)
 
     # ------------------------------------------------------------ reading
@@ -181,6 +185,13 @@ class LessonPlayer(QObject):
             self.rows = [FigureRow(f, None, f"could not measure: {message}")
                          for f in self.step.figures]
             self.figures_changed.emit(self.rows)
+
+    def _on_selection_changed(self) -> None:
+        step, measured = self.step, self.measured
+        if (step is not None and measured is not None
+                and measured.noise != self.session.selection.noise
+                and any(f.what == "test loss" for f in step.figures)):
+            self.request_figures()
 
     def _on_weights_changed(self) -> None:
         if self.step is not None:
