@@ -59,7 +59,9 @@ class LessonDock:
         toggle.setShortcut(QKeySequence("Ctrl+L"))
         toggle.setToolTip("Show or hide the lesson panel (Ctrl+L); steps move with "
                           "Page Down / Page Up")
-        toggle.toggled.connect(self._on_toggled)
+        # triggered, not toggled: the window's restored layout may show the dock too,
+        # and that must not apply a step (and switch models) at start-up.
+        toggle.triggered.connect(self._on_toggled)
         open_action = QAction("Open &lesson…", self.window)
         open_action.setObjectName("open_lesson_action")
         open_action.setToolTip("A lesson file (TOML, see resources/lessons/README.md): "

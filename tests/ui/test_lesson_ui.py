@@ -250,3 +250,24 @@ def test_the_second_lesson_walks_through_with_only_the_projection_unsupported(sh
     assert w.kmeans_panel.source == "pixels" and w.kmeans_panel.full_space
     qtbot.waitUntil(lambda: not w.session.is_busy, timeout=TIMEOUT)
     assert w.session.arch_id == "deep"
+
+
+def test_a_dock_shown_by_the_restored_layout_applies_no_step(qtbot, tiny, tmp_path):
+    from explorer.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    first = MainWindow(dataset=tiny, trained_dir=tmp_path / "none", settings=settings)
+    qtbot.addWidget(first)
+    with qtbot.waitSignal(first.session.backend_ready, timeout=TIMEOUT):
+        first.show()
+    first.toggle_lesson_action.trigger()
+    assert first.lesson_dock.dock.isVisible()
+    first.close()
+    again = MainWindow(dataset=tiny, trained_dir=tmp_path / "none", settings=settings)
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.session.backend_ready, timeout=TIMEOUT):
+        again.show()
+    assert again.lesson_dock.dock.isVisible()  # the layout is restored ...
+    assert again.lesson_dock.player.lesson is None  # ... but no step was applied
+    assert again.tabs.currentWidget() is not again.kmeans_panel
+    again.close()
