@@ -109,8 +109,8 @@ class LessonDock:
             store.set_last_folder("lesson", str(Path(path).parent))
         return path or None
 
-    def _load_scene(self, path: Path) -> None:
-        self.window.load_scene(path)
+    def _load_scene(self, path: Path) -> bool | None:
+        return self.window.load_scene(path)
 
     def _train(self, plan: TrainPlan) -> str | None:
         return self.window.model_panel.train_from_fresh(plan.epochs, plan.optimizer,

@@ -59,7 +59,7 @@ class LessonPlayer(QObject):
     train_note_changed = Signal(str)  # how long "Train it now" takes here ("" : no run)
 
     def __init__(self, session: Session, apply_setup: ApplySetup,
-                 load_scene: Callable[[Path], Any] | None = None,
+                 load_scene: Callable[[Path], bool | None] | None = None,
                  start_training: Callable[[TrainPlan], str | None] | None = None,
                  parent: QObject | None = None):
         super().__init__(parent)
@@ -147,9 +147,11 @@ class LessonPlayer(QObject):
         if not path.is_file():
             return [f"scene: {path} is not there; the rest of the step is set up"]
         try:
-            self._load_scene(path)
+            restored = self._load_scene(path)
         except (OSError, ValueError) as exc:
             return [f"scene: {exc}"]
+        if restored is False:  # the window said why, in its own message
+            return [f"scene: {path.name} could not be restored; the rest of the step is set up"]
         return []
 
     # ------------------------------------------------------------ figures
