@@ -65,10 +65,15 @@ def check(setup: Any) -> list[str]:
                 for key in setup if key not in KEYS]
     for key in KEYS:
         if key in setup:
-            problem = _CHECKS[key](setup[key])
+            problem = check_key(key, setup[key])
             if problem:
                 problems.append(f"{key}: {problem}")
     return problems
+
+
+def check_key(key: str, value: Any) -> str | None:
+    """The problem with `value` for the known setting `key`, or None when it is usable."""
+    return _CHECKS[key](value)
 
 
 def _check_architecture(value) -> str | None:

@@ -65,7 +65,9 @@ class LessonDock:
         toggle.setShortcut(QKeySequence("Ctrl+L"))
         toggle.setToolTip("Show or hide the lesson panel (Ctrl+L); steps move with "
                           "Page Down / Page Up")
-        toggle.toggled.connect(self._on_toggled)
+        # triggered, not toggled: the window's restored layout may show the dock too,
+        # and that must not apply a step (and switch models) at start-up.
+        toggle.triggered.connect(self._on_toggled)
         open_action = QAction("Open &lesson…", self.window)
         open_action.setObjectName("open_lesson_action")
         open_action.setToolTip("A lesson file (TOML, see resources/lessons/README.md): "
@@ -132,8 +134,8 @@ class LessonDock:
             store.set_last_folder("lesson", str(Path(path).parent))
         return path or None
 
-    def _load_scene(self, path: Path) -> None:
-        self.window.load_scene(path)
+    def _load_scene(self, path: Path) -> bool | None:
+        return self.window.load_scene(path)
 
     def _train(self, plan: TrainPlan) -> str | None:
         return self.window.model_panel.train_from_fresh(plan.epochs, plan.optimizer,

@@ -38,11 +38,7 @@ from typing import Any
 from explorer.core import store, variants
 from explorer.core.window_setup import (
     KEYS,
-    KMEANS_KEYS,
-    SCALE_RANGE,
-    WEIGHTS_WORDS,
-    integer,
-    number,
+    check_key,
     parse_variant,
 )
 
@@ -55,15 +51,25 @@ def apply(window, setup: Mapping[str, Any], base_dir: str | Path | None = None) 
         return [f"the setup must be a table of settings, got {type(setup).__name__}"]
     problems = [f"{key!r} is not a setting; known ones: {', '.join(KEYS)}"
                 for key in setup if key not in KEYS]
-    if "architecture" in setup or "weights" in setup:
-        problems += _apply_model(window, setup.get("architecture"), setup.get("weights", "current"),
+    usable = {}
+    for key in KEYS:  # first what needs no window: types, ranges, words
+        if key in setup:
+            problem = check_key(key, setup[key])
+            if problem:
+                problems.append(f"{key}: {problem}")
+            else:
+                usable[key] = setup[key]
+    model_keys = {"architecture", "weights"} & set(setup)
+    if model_keys and model_keys <= set(usable):  # no weights for a model that cannot be
+        problems += _apply_model(window, usable.get("architecture"),
+                                 usable.get("weights", "current"),
                                  Path(base_dir) if base_dir is not None else Path.cwd())
     for key, step in (("tab", _apply_tab), ("noise", _apply_noise), ("noise_seed", _apply_noise_seed),
                       ("digits", _apply_digits), ("kmeans", _apply_kmeans),
                       ("projection", _apply_projection), ("scale", _apply_scale),
                       ("presentation", _apply_presentation)):
-        if key in setup:
-            problem = step(window, setup[key])
+        if key in usable:
+            problem = step(window, usable[key])
             if problem:
                 problems.append(f"{key}: {problem}")
     return problems
@@ -128,9 +134,6 @@ def _weights_step(window, target: variants.Variant, weights, switching: bool,
         return None, None
     if weights == "fresh":
         return dock.reset_weights, None
-    if not isinstance(weights, str | Path) or not str(weights).strip():
-        return None, (f"expected one of {', '.join(WEIGHTS_WORDS)} or a .weights.h5 path, "
-                      f"got {weights!r}")
     if weights == "shipped":
         path = (store.weights_path(target.name, session.trained_dir)
                 if session.trained_dir is not None else store.shipped_weights(target.name))
@@ -176,10 +179,8 @@ def _once(signal, slot: Callable[[], None]) -> None:
 
 
 # ----------------------------------------------------------------- the rest
-def _apply_tab(window, value) -> str | None:
+def _apply_tab(window, value: str) -> str | None:
     tabs = window.tabs
-    if not isinstance(value, str):
-        return f"expected a tab's title or key, got {value!r}"
     wanted = value.strip().lower()
     titles = [tabs.tabText(i) for i in range(tabs.count())]
     for i, title in enumerate(titles):
@@ -190,52 +191,31 @@ def _apply_tab(window, value) -> str | None:
     return f"no tab is called {value!r}; the tabs are {', '.join(titles)}"
 
 
-def _apply_noise(window, value) -> str | None:
-    factor = number(value, 0.0, 1.0)
-    if isinstance(factor, str):
-        return factor
-    window.recon_panel.set_noise(factor)
-    return None
+def _apply_noise(window, value: float) -> None:
+    window.recon_panel.set_noise(float(value))
 
 
-def _apply_noise_seed(window, value) -> str | None:
-    seed = integer(value, 0)
-    if isinstance(seed, str):
-        return seed
-    window.session.selection.set_noise_seed(seed)
-    return None
+def _apply_noise_seed(window, value: int) -> None:
+    window.session.selection.set_noise_seed(value)
 
 
-def _apply_digits(window, value) -> str | None:
-    if (not isinstance(value, list | tuple) or not value
-            or any(isinstance(i, bool) or not isinstance(i, int) for i in value)):
-        return f"expected a list of test-digit indices such as [0, 1, 2], got {value!r}"
+def _apply_digits(window, value: list[int]) -> str | None:
     try:
         window.session.selection.set_indices(list(value))
-    except ValueError as exc:
+    except ValueError as exc:  # more than this dataset's test digits
         return str(exc)
     return None
 
 
-def _apply_kmeans(window, value) -> str | None:
-    if not isinstance(value, Mapping):
-        return f"expected a table of {', '.join(KMEANS_KEYS)}, got {value!r}"
-    unknown = [k for k in value if k not in KMEANS_KEYS]
-    if unknown:
-        return f"{', '.join(map(repr, unknown))} not known; use {', '.join(KMEANS_KEYS)}"
-    for key in ("k", "seed", "points"):
-        if key in value and (isinstance(value[key], bool) or not isinstance(value[key], int)):
-            return f"{key} must be a whole number, got {value[key]!r}"
+def _apply_kmeans(window, value: Mapping[str, Any]) -> str | None:
     try:
         window.kmeans_panel.configure(**dict(value))
-    except ValueError as exc:
+    except ValueError as exc:  # past the lab's own limits (K, the number of digits)
         return str(exc)
     return None
 
 
-def _apply_projection(window, value) -> str | None:
-    if not isinstance(value, Mapping) or not isinstance(value.get("method"), str):
-        return f"expected a table with a method (\"pca\", \"tsne\", \"umap\"), got {value!r}"
+def _apply_projection(window, value: Mapping[str, Any]) -> str | None:
     params = {k: v for k, v in value.items() if k != "method"}
     for feature in window.features:
         setter = getattr(feature, "set_projection", None)
@@ -248,21 +228,11 @@ def _apply_projection(window, value) -> str | None:
     return "not supported yet: no view of this window lets a step choose the projection"
 
 
-def _apply_presentation(window, value) -> str | None:
-    if not isinstance(value, bool):
-        return f"expected true or false, got {value!r}"
+def _apply_presentation(window, value: bool) -> None:
     window.presentation_action.setChecked(value)
-    return None
 
 
-def _apply_scale(window, value) -> str | None:
+def _apply_scale(window, value) -> None:
     from explorer.ui.presentation import AUTO
 
-    if value == "fit":
-        window.set_presentation_scale(AUTO)
-        return None
-    scale = number(value, *SCALE_RANGE)
-    if isinstance(scale, str):
-        return f"{scale} (or \"fit\")"
-    window.set_presentation_scale(scale)
-    return None
+    window.set_presentation_scale(AUTO if value == "fit" else float(value))

@@ -199,3 +199,19 @@ def test_weights_trained_and_not_saved_are_said_at_save_and_at_restore(window, q
         assert window.load_scene(path)
     assert any("never saved" in p for p in restored.args[0])
     assert session.current.unsaved  # the window keeps its own weights
+
+
+def test_the_file_menu_saves_and_opens_scenes_through_its_dialogs(window, qtbot, tmp_path):
+    actions = window.scene_actions
+    assert actions.save_action in window.file_menu.actions()
+    assert actions.open_action in window.file_menu.actions()
+    target = tmp_path / "menu.scene.json"
+    actions.ask_save_path = lambda: str(target)
+    window.recon_panel.set_noise(0.4)
+    actions.save_action.trigger()
+    assert scene_file.read_scene(target).noise == 0.4
+    window.recon_panel.set_noise(0.0)
+    actions.ask_open_path = lambda: str(target)
+    with qtbot.waitSignal(actions.scene_restored, timeout=TIMEOUT):
+        actions.open_action.trigger()
+    assert window.session.selection.noise == 0.4

@@ -59,7 +59,7 @@ class LessonPlayer(QObject):
     train_note_changed = Signal(str)  # how long "Train it now" takes here ("" : no run)
 
     def __init__(self, session: Session, apply_setup: ApplySetup,
-                 load_scene: Callable[[Path], Any] | None = None,
+                 load_scene: Callable[[Path], bool | None] | None = None,
                  start_training: Callable[[TrainPlan], str | None] | None = None,
                  parent: QObject | None = None):
         super().__init__(parent)
@@ -76,6 +76,10 @@ class LessonPlayer(QObject):
         self._speeds: dict[str, float] = {}  # variant name -> training samples/s measured here
         self._speed_is_timed: dict[str, bool] = {}  # True: from a forward-pass timing only
         session.weights_changed.connect(self._on_weights_changed)
+        session.dataset_changed.connect(self._on_weights_changed)
+        # The test loss is measured at the noise shown: moving the slider measures again
+        # (a newer request replaces one still waiting).
+        session.selection.changed.connect(self._on_selection_changed)
         session.epoch_finished.connect(self._on_epoch)
 
     # ------------------------------------------------------------ reading
@@ -143,9 +147,11 @@ class LessonPlayer(QObject):
         if not path.is_file():
             return [f"scene: {path} is not there; the rest of the step is set up"]
         try:
-            self._load_scene(path)
+            restored = self._load_scene(path)
         except (OSError, ValueError) as exc:
             return [f"scene: {exc}"]
+        if restored is False:  # the window said why, in its own message
+            return [f"scene: {path.name} could not be restored; the rest of the step is set up"]
         return []
 
     # ------------------------------------------------------------ figures
@@ -181,6 +187,13 @@ class LessonPlayer(QObject):
             self.rows = [FigureRow(f, None, f"could not measure: {message}")
                          for f in self.step.figures]
             self.figures_changed.emit(self.rows)
+
+    def _on_selection_changed(self) -> None:
+        step, measured = self.step, self.measured
+        if (step is not None and measured is not None
+                and measured.noise != self.session.selection.noise
+                and any(f.what == "test loss" for f in step.figures)):
+            self.request_figures()
 
     def _on_weights_changed(self) -> None:
         if self.step is not None:
