@@ -80,7 +80,8 @@ def plan(window, scene: Scene, ask_differ) -> Plan:
         setup["kmeans"] = {"k": km.k, "seed": km.seed, "init": km.init, "space": km.space,
                            "source": km.source, "points": km.points}
     if scene.projection not in (None, "pca"):
-        setup["projection"] = {"method": scene.projection, **scene.projection_params}
+        setup["projection"] = {"method": scene.projection, **scene.projection_params,
+                               "tab": "K-means lab"}  # the lab's map is what a scene records
     if scene.presentation_scale is not None:
         setup["scale"] = scene.presentation_scale or "fit"
     if scene.digits is not None and max(scene.digits) >= session.dataset.n_test:

@@ -92,6 +92,35 @@ class ProjectionControls(QWidget):
                                        min_dist=round(float(self.min_dist_spin.value()), 2))
         return ProjectionChoice()
 
+    def set_projection(self, method: str, **params) -> None:
+        """Choose a method and its parameters as the user would (emits choice_changed
+        once). Raises ValueError for an unknown method or parameter, or a value out
+        of its box's range, naming it, and then changes nothing."""
+        spins = {"tsne": {"perplexity": self.perplexity_spin},
+                 "umap": {"n_neighbors": self.neighbours_spin, "min_dist": self.min_dist_spin},
+                 "pca": {}}
+        if method not in spins:
+            raise ValueError(f"unknown projection {method!r}: one of {', '.join(spins)}")
+        for name, value in params.items():
+            spin = spins[method].get(name)
+            if spin is None:
+                known = ", ".join(spins[method]) or "none"
+                raise ValueError(f"{method} has no parameter {name!r} (it has: {known})")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not spin.minimum() <= value <= spin.maximum():
+                raise ValueError(f"{name} must be a number from {spin.minimum():g} to "
+                                 f"{spin.maximum():g}, got {value!r}")
+        for name, value in params.items():
+            spin = spins[method][name]
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+        self.combo.blockSignals(True)
+        self.combo.setCurrentIndex(self.combo.findData(method))
+        self.combo.blockSignals(False)
+        self._show_params()
+        self._emit()
+
     def select(self, method: str) -> None:
         """Choose a method as the user would (emits choice_changed)."""
         self.combo.setCurrentIndex(self.combo.findData(method))

@@ -257,16 +257,17 @@ def test_moving_the_noise_measures_the_test_loss_again_at_that_noise(shipped_win
     assert "inputs with noise 0.50" in player.rows[0].why
 
 
-def test_the_second_lesson_walks_through_with_only_the_projection_unsupported(shipped_window, qtbot):
-    """'What the code knows' applies step by step; the t-SNE step says, until the Latent
-    space tab lets a step choose the projection, that it cannot."""
+def test_the_second_lesson_walks_through_and_its_t_sne_step_chooses_t_sne(shipped_window, qtbot):
+    """'What the code knows' applies step by step, its t-SNE step in the Latent space tab."""
     w = shipped_window
     assert w.open_lesson(str(lesson_file.builtin_lessons()[1]))
     player = w.lesson_dock.player
     for index, step in enumerate(player.steps):
         player.go(index)
-        for problem in player.problems:
-            assert problem.startswith("projection: not supported yet"), (step.title, problem)
+        assert player.problems == [], (step.title, player.problems)
+        if "projection" in step.setup:
+            controls = w.latent_space_panel.projection_controls
+            assert controls.combo.currentData() == step.setup["projection"]["method"]
         if "tab" in step.setup:
             assert w.tabs.tabText(w.tabs.currentIndex()) == step.setup["tab"]
     assert w.kmeans_panel.source == "pixels" and w.kmeans_panel.full_space
