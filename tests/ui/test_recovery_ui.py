@@ -124,6 +124,8 @@ def test_a_crashed_run_is_offered_at_the_next_start_and_recover_finishes_it(
     assert len(w.asked) == 1 and w.asked[0].startswith("simple, epoch 2 of 4")
     assert w.session.arch_id == "simple"
     assert w.model_panel.architecture_combo.currentData() == "simple"
+    assert w.model_panel.epochs_spin.value() == 4  # the run's settings, not simple's 50
+    assert w.model_panel.batch_size_spin.value() == 64
     assert result.status == "finished" and result.epochs_done == 4
     assert [h.epoch for h in result.history] == [1, 2, 3, 4]
     assert result.history[:2] == checkpoint.history
