@@ -140,6 +140,24 @@ def test_a_crashed_run_is_offered_at_the_next_start_and_recover_finishes_it(
     close(w)
 
 
+def test_a_run_whose_data_is_not_at_hand_continues_on_the_windows_and_says_so(
+        qtbot, tmp_path, tiny, embedded, monkeypatch):
+    folder = tmp_path / "recovery"
+    checkpoint = crashed_run(qtbot, tmp_path, tiny, folder, monkeypatch, epochs=3, after=1)
+    assert checkpoint.data_path is None  # a dataset given in code: no file to load
+    other = embedded.subset(200, 50)
+    said = []
+    w = open_window(qtbot, tmp_path, other, folder, [recovery_prompt.RECOVER])
+    w.statusBar().messageChanged.connect(said.append)
+    result = wait_for_run(qtbot, w)
+    assert result.status == "finished" and result.epochs_done == 3
+    assert any(f"The run was started on {tiny.source}; it continues on {other.source}" in m
+               for m in said), said
+    assert w.session.metadata.data_source == (f"{tiny.source} (epochs 1-1), then "
+                                              f"{other.source}")
+    close(w)
+
+
 def test_discard_deletes_the_checkpoint_and_later_keeps_it(qtbot, tmp_path, tiny, monkeypatch):
     folder = tmp_path / "recovery"
     crashed_run(qtbot, tmp_path, tiny, folder, monkeypatch, epochs=3, after=1)
@@ -259,6 +277,7 @@ def test_a_training_process_killed_with_sigkill_comes_back_by_resume_and_in_the_
     result = wait_for_run(qtbot, w)
     assert w.asked[0].startswith(f"simple, epoch {done} of {epochs}")
     assert w.session.dataset.source == checkpoint.data_source != tiny.source
+    assert w.session.metadata.data_source == checkpoint.data_source
     assert result.status == "finished" and result.epochs_done == epochs
     assert [h.epoch for h in result.history] == list(range(1, epochs + 1))
     # The killed run's epochs are the ones it printed, in both recoveries.
