@@ -287,3 +287,30 @@ def test_a_training_process_killed_with_sigkill_comes_back_by_resume_and_in_the_
     assert w.training_panel.state.current.epoch_x == [float(e) for e in range(1, epochs + 1)]
     assert on_disk(folder) == []
     close(w)
+
+
+def test_a_read_only_recovery_folder_is_said_once_and_training_goes_on(qtbot, tmp_path, tiny,
+                                                                       monkeypatch):
+    """Root may write into a chmod 0500 folder: the OS's refusal is simulated where it
+    happens, creating the temporary file (as tests/test_recovery.py does)."""
+    from explorer.core import atomic_files
+
+    folder = tmp_path / "recovery"
+    real_mkstemp = atomic_files.tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) == folder:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(atomic_files.tempfile, "mkstemp", mkstemp)
+    w = open_window(qtbot, tmp_path, tiny, folder)
+    said = []
+    w.session.status_message.connect(lambda m: said.append(m) if "checkpoint" in m else None)
+    result = train(qtbot, w, 3)
+    assert result.status == "finished" and result.epochs_done == 3
+    assert len(said) == 1, said
+    assert os.strerror(errno.EROFS) in said[0] and "there is none yet" in said[0]
+    assert "Check the folder" in said[0]
+    assert list(folder.iterdir()) == []
+    close(w)
