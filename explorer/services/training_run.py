@@ -152,7 +152,11 @@ class TrainingRunner:
                                          on_error=self._checkpoint_trouble)
             finally:
                 s.worker.set_training(False)
-            meta = store.make_metadata(model, result, config, checkpoint.data_source)
+            source = checkpoint.data_source
+            if dataset.source != source:  # its data file was not at hand: say both
+                source = (f"{source} (epochs 1-{checkpoint.epochs_done}), then "
+                          f"{dataset.source}")
+            meta = store.make_metadata(model, result, config, source)
             return result, meta
 
         s.worker.command("resume training", job, self._on_done, self._on_error,

@@ -119,6 +119,7 @@ class RecoveryOffer(QObject):
         self.recovered = checkpoint
 
         def go() -> None:
+            self._show_settings(checkpoint.config)
             try:
                 s.resume_run(checkpoint)
             except (ValueError, RuntimeError) as exc:
@@ -132,6 +133,15 @@ class RecoveryOffer(QObject):
         else:
             s.select_architecture(checkpoint.arch_id, then=go)
         return True
+
+    def _show_settings(self, config) -> None:
+        """The dock shows the recovered run's settings (not the architecture's presets)."""
+        try:
+            self.window.model_panel.state.update_hyperparameters(
+                epochs=config.epochs, batch_size=config.batch_size, optimizer=config.optimizer,
+                learning_rate=config.effective_learning_rate, noise=config.effective_noise)
+        except ValueError as exc:  # a box's range: the run itself is unaffected
+            log.warning("the recovered run's settings do not fit the dock: %s", exc)
 
     def _use_its_data(self, checkpoint: recovery.Checkpoint) -> bool:
         """The run's own data, when the window holds other data and the file is known."""

@@ -523,8 +523,10 @@ def _drive(qtbot, monkeypatch, caplog, files, seed, crashes: list[str]) -> None:
     repo_before = _digest(TRAINED)
     trained_before = _digest(files["trained"])
     rng = random.Random(seed)
+    checkpoints = files["saves"].parent / "checkpoints"
     window = MainWindow(dataset=files["original"], trained_dir=files["trained"],
-                        arch_id=rng.choice(("simple", "conv")), start=False)
+                        arch_id=rng.choice(("simple", "conv")), start=False,
+                        recovery_folder=checkpoints)
     qtbot.addWidget(window)
     session = window.session
     errors: list[str] = []
@@ -591,6 +593,9 @@ def _drive(qtbot, monkeypatch, caplog, files, seed, crashes: list[str]) -> None:
         assert saved.stat().st_size > 1000
     assert not [p for p in files["trained"].iterdir() if p.name.startswith(".")], \
         "temporary files left in trained/"
+    # Every run ended (finished, stopped or failed): none left a recovery checkpoint.
+    left = sorted(p.name for p in checkpoints.iterdir()) if checkpoints.exists() else []
+    assert left == [], f"recovery checkpoints left: {left}"
 
     window.session.guard.ask = lambda *_a: "discard"  # the last close must go through
     window.close()

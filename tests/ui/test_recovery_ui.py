@@ -124,6 +124,8 @@ def test_a_crashed_run_is_offered_at_the_next_start_and_recover_finishes_it(
     assert len(w.asked) == 1 and w.asked[0].startswith("simple, epoch 2 of 4")
     assert w.session.arch_id == "simple"
     assert w.model_panel.architecture_combo.currentData() == "simple"
+    assert w.model_panel.epochs_spin.value() == 4  # the run's settings, not simple's 50
+    assert w.model_panel.batch_size_spin.value() == 64
     assert result.status == "finished" and result.epochs_done == 4
     assert [h.epoch for h in result.history] == [1, 2, 3, 4]
     assert result.history[:2] == checkpoint.history
@@ -135,6 +137,24 @@ def test_a_crashed_run_is_offered_at_the_next_start_and_recover_finishes_it(
     meta = w.session.metadata
     assert meta.epochs == 4 and len(meta.history) == 4 and w.session.current.unsaved
     assert on_disk(folder) == [] and list(folder.iterdir()) == []
+    close(w)
+
+
+def test_a_run_whose_data_is_not_at_hand_continues_on_the_windows_and_says_so(
+        qtbot, tmp_path, tiny, embedded, monkeypatch):
+    folder = tmp_path / "recovery"
+    checkpoint = crashed_run(qtbot, tmp_path, tiny, folder, monkeypatch, epochs=3, after=1)
+    assert checkpoint.data_path is None  # a dataset given in code: no file to load
+    other = embedded.subset(200, 50)
+    said = []
+    w = open_window(qtbot, tmp_path, other, folder, [recovery_prompt.RECOVER])
+    w.statusBar().messageChanged.connect(said.append)
+    result = wait_for_run(qtbot, w)
+    assert result.status == "finished" and result.epochs_done == 3
+    assert any(f"The run was started on {tiny.source}; it continues on {other.source}" in m
+               for m in said), said
+    assert w.session.metadata.data_source == (f"{tiny.source} (epochs 1-1), then "
+                                              f"{other.source}")
     close(w)
 
 
@@ -257,6 +277,7 @@ def test_a_training_process_killed_with_sigkill_comes_back_by_resume_and_in_the_
     result = wait_for_run(qtbot, w)
     assert w.asked[0].startswith(f"simple, epoch {done} of {epochs}")
     assert w.session.dataset.source == checkpoint.data_source != tiny.source
+    assert w.session.metadata.data_source == checkpoint.data_source
     assert result.status == "finished" and result.epochs_done == epochs
     assert [h.epoch for h in result.history] == list(range(1, epochs + 1))
     # The killed run's epochs are the ones it printed, in both recoveries.
@@ -265,4 +286,31 @@ def test_a_training_process_killed_with_sigkill_comes_back_by_resume_and_in_the_
         assert abs(cli_train - h.train_loss) < 1e-6
     assert w.training_panel.state.current.epoch_x == [float(e) for e in range(1, epochs + 1)]
     assert on_disk(folder) == []
+    close(w)
+
+
+def test_a_read_only_recovery_folder_is_said_once_and_training_goes_on(qtbot, tmp_path, tiny,
+                                                                       monkeypatch):
+    """Root may write into a chmod 0500 folder: the OS's refusal is simulated where it
+    happens, creating the temporary file (as tests/test_recovery.py does)."""
+    from explorer.core import atomic_files
+
+    folder = tmp_path / "recovery"
+    real_mkstemp = atomic_files.tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) == folder:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(atomic_files.tempfile, "mkstemp", mkstemp)
+    w = open_window(qtbot, tmp_path, tiny, folder)
+    said = []
+    w.session.status_message.connect(lambda m: said.append(m) if "checkpoint" in m else None)
+    result = train(qtbot, w, 3)
+    assert result.status == "finished" and result.epochs_done == 3
+    assert len(said) == 1, said
+    assert os.strerror(errno.EROFS) in said[0] and "there is none yet" in said[0]
+    assert "Check the folder" in said[0]
+    assert list(folder.iterdir()) == []
     close(w)
