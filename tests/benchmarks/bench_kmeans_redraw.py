@@ -99,18 +99,19 @@ def _previous_show_agreement(self, labels, truth, k) -> None:
 
 
 class _PreviousPath:
-    """Switch kmeans_plot to the drawing path it had before (and back)."""
+    """Switch the K-means plot to the drawing path it had before (and back)."""
 
     def __init__(self, panel):
         import pyqtgraph as pg
 
-        from explorer.features.kmeans import plot as kmeans_plot
+        from explorer.features.kmeans import confusion_view, plot, plot_items
 
-        self.kp, self.panel = kmeans_plot, panel
-        self.fast_set_data = kmeans_plot._OneStyleScatter.setData
-        self.fast_show = kmeans_plot._show
-        self.fast_render = kmeans_plot._RegionsImage.render
-        self.fast_agreement = kmeans_plot.ConfusionView.show_agreement
+        self.plot_module, self.panel = plot, panel
+        self.items, self.confusion = plot_items, confusion_view
+        self.fast_set_data = plot_items.OneStyleScatter.setData
+        self.fast_show = plot_items.show_points
+        self.fast_render = plot_items.RegionsImage.render
+        self.fast_agreement = confusion_view.ConfusionView.show_agreement
         self.plain_set_data = pg.ScatterPlotItem.setData
         self.plain_render = pg.ImageItem.render
 
@@ -124,18 +125,18 @@ class _PreviousPath:
             item.setData(pos=pos)
             item.setVisible(True)
 
-        self.kp._OneStyleScatter.setData = self.plain_set_data
-        self.kp._show = show
-        self.kp._RegionsImage.render = self.plain_render
-        self.kp.ConfusionView.show_agreement = _previous_show_agreement
+        self.items.OneStyleScatter.setData = self.plain_set_data
+        self.plot_module.show_points = show  # the name the plot calls
+        self.items.RegionsImage.render = self.plain_render
+        self.confusion.ConfusionView.show_agreement = _previous_show_agreement
         for item in self._items():
             item.setVisible(True)
 
     def off(self) -> None:
-        self.kp._OneStyleScatter.setData = self.fast_set_data
-        self.kp._show = self.fast_show
-        self.kp._RegionsImage.render = self.fast_render
-        self.kp.ConfusionView.show_agreement = self.fast_agreement
+        self.items.OneStyleScatter.setData = self.fast_set_data
+        self.plot_module.show_points = self.fast_show
+        self.items.RegionsImage.render = self.fast_render
+        self.confusion.ConfusionView.show_agreement = self.fast_agreement
         for item in self._items():
             item.setVisible(len(item.getData()[0]) > 0 if item.getData()[0] is not None else False)
 

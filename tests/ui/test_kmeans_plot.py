@@ -7,8 +7,9 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QColor
 
-from explorer.features.kmeans import plot as kmeans_plot
-from explorer.features.kmeans.plot import KMeansPlot, color
+from explorer.features.kmeans import plot_items
+from explorer.features.kmeans.plot import KMeansPlot
+from explorer.features.kmeans.plot_items import color
 
 
 def spots(item: pg.ScatterPlotItem) -> dict:
@@ -24,7 +25,7 @@ def test_fast_records_are_pyqtgraphs_own(qtbot, n):
     # the same pen and brush objects: the symbol atlas keys on them
     style = dict(size=5, pen=pg.mkPen(None), brush=pg.mkBrush(10, 20, 30, 200), symbol="o", pxMode=True,
                  useCache=True, antialias=False)
-    fast = kmeans_plot._OneStyleScatter(**style)
+    fast = plot_items.OneStyleScatter(**style)
     plain = pg.ScatterPlotItem(**style)
     plain.fragmentAtlas = fast.fragmentAtlas  # one atlas, so the source rectangles compare
     fast.setData(pos=pos)
@@ -41,7 +42,7 @@ def test_fast_records_are_pyqtgraphs_own(qtbot, n):
 
 
 def test_other_calls_take_pyqtgraphs_path(qtbot):
-    item = kmeans_plot._OneStyleScatter(size=5, pen=None, brush=pg.mkBrush("r"), pxMode=True)
+    item = plot_items.OneStyleScatter(size=5, pen=None, brush=pg.mkBrush("r"), pxMode=True)
     item.setData(x=[0.0, 1.0], y=[2.0, 3.0])
     np.testing.assert_array_equal(item.getData()[1], [2.0, 3.0])
     item.setData(pos=[(0.0, 1.0)])  # a list, not an array
@@ -104,8 +105,8 @@ def as_argb(image) -> np.ndarray:
 
 def test_regions_render_the_colours_pyqtgraph_would(qtbot):
     grid = np.random.default_rng(5).integers(0, 30, size=(30, 40)).astype(np.uint8)  # 20+: none
-    lut = kmeans_plot._region_lut()
-    fast = kmeans_plot._RegionsImage(lut)
+    lut = plot_items.region_lut()
+    fast = plot_items.RegionsImage(lut)
     plain = pg.ImageItem(axisOrder="row-major")
     plain.setLookupTable(lut)
     for item in (fast, plain):
@@ -114,5 +115,5 @@ def test_regions_render_the_colours_pyqtgraph_would(qtbot):
     ours, theirs = as_argb(fast.qimage), as_argb(plain.qimage)
     assert ours.shape == (30, 40, 4)
     assert np.max(np.abs(ours - theirs)) <= 1  # premultiplication rounds either way
-    assert np.all(ours[grid >= len(kmeans_plot.PALETTE)] == 0)  # past the palette: clear
+    assert np.all(ours[grid >= len(plot_items.PALETTE)] == 0)  # past the palette: clear
     np.testing.assert_array_equal(fast.image, grid)  # the index grid is kept as it was

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from explorer.core import cluster_metrics, latent_points, training
 from explorer.features.kmeans.derivation import ASSIGN_BACKGROUND, UPDATE_BACKGROUND, DerivationView
 from explorer.features.kmeans.panel import KMeansPanel
-from explorer.features.kmeans.plot import UNASSIGNED
+from explorer.features.kmeans.plot_items import UNASSIGNED
 from explorer.widgets.formatting import format_loss
 
 TIMEOUT = 60000

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.core.cluster_agreement import FullVersusMap
 from explorer.core.latent_points import PointSet, group_by_label, padded_bounds
-from explorer.features.kmeans.plot import MAX_K, color
+from explorer.features.kmeans.plot_items import MAX_K, color
 from explorer.widgets.plot_style import style_axes
 
 OUTLINE = (30, 30, 30, 200)

@@ -27,11 +27,13 @@ from explorer.core.kmeans import KMeansStepper
 from explorer.core.latent_points import PointSet
 from explorer.features.kmeans.animation import DEFAULT_SPEED
 from explorer.features.kmeans.comparison_view import FullVersusMapView
+from explorer.features.kmeans.confusion_view import ConfusionView
 from explorer.features.kmeans.derivation import DerivationView, JPlot, StepReadout
 from explorer.features.kmeans.lab import DEFAULT_K, INITS, NO_POINTS_YET, KMeansLab
 from explorer.features.kmeans.layout import column, combo, named, spin, splitter
 from explorer.features.kmeans.map_binding import KMeansMapBinding
-from explorer.features.kmeans.plot import MAX_K, ConfusionView, KMeansPlot
+from explorer.features.kmeans.plot import KMeansPlot
+from explorer.features.kmeans.plot_items import MAX_K
 from explorer.features.kmeans.points_feed import DEFAULT_POINTS, SOURCES, PointsFeed
 from explorer.features.kmeans.prototypes import Prototypes
 from explorer.services.features import DemoAction, ExportablePlot, FeatureView, FileExport

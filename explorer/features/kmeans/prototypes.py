@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from explorer.core import latent_space, models
 from explorer.core.latent_space import Clusters
 from explorer.features.kmeans.lab import KMeansLab
-from explorer.features.kmeans.plot import color
+from explorer.features.kmeans.plot_items import color
 from explorer.widgets.digit_grid import DigitGrid, GridRow
 from explorer.widgets.elided_label import ElidedLabel
 
