@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from explorer.core import lesson_figures
+from explorer.core import lesson_figures, models
 from explorer.core.lesson_figures import Measured, WeightsFacts
 from explorer.core.lesson_file import Figure, Lesson, Step, TrainPlan
 from explorer.services.session import Session
@@ -126,8 +126,8 @@ class LessonPlayer(QObject):
         self.step_changed.emit(self.index)
         self.problems_changed.emit(problems)
         self.figures_changed.emit(self.rows)
+        self.request_figures()  # before the run's timing: the figures are what is talked over
         self._update_train_note()
-        self.request_figures()
 
     def next(self) -> bool:
         if not self.can_go_next:
@@ -234,17 +234,20 @@ class LessonPlayer(QObject):
             return
         seconds = lesson_figures.estimate_seconds(step.train.epochs, len(s.dataset.x_train),
                                                   len(s.dataset.x_test), speed)
-        how = ("a rough guess from timing the model here; a run will tell"
+        how = ("timed on a few digits here; a run will tell"
                if self._speed_is_timed.get(name) else "at the speed measured in this session")
         self._set_train_note(f"{_epochs(step.train.epochs)} on {len(s.dataset.x_train):,} digits: "
                              f"about {_duration(seconds)} on this machine ({how})")
 
     def _time_speed(self, name: str) -> None:
-        if not self.session.is_ready or self.session.is_busy:
+        step = self.step
+        if not self.session.is_ready or self.session.is_busy or step is None or step.train is None:
             return
+        batch_size = step.train.batch_size or models.spec(self.session.arch_id).batch_size
 
         def job(state, model, dataset):
-            return model.variant.name, lesson_figures.time_training_speed(model, dataset)
+            return model.variant.name, lesson_figures.time_training_speed(model, dataset,
+                                                                          batch_size)
 
         def done(answer) -> None:
             timed_name, speed = answer
