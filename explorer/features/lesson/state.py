@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from explorer.core import lesson_figures, models
 from explorer.core.lesson_figures import Measured, WeightsFacts
@@ -25,6 +25,9 @@ from explorer.services.session import Session
 
 FIGURES_KEY = "lesson-figures"
 SPEED_KEY = "lesson-speed"
+# The tiny timing run (a second or two of the model thread, not interruptible) waits until
+# a step has been shown this long: walking quickly through steps never waits behind it.
+SPEED_DELAY_MS = 3000
 WAITING = "measuring…"
 
 ApplySetup = Callable[[Mapping[str, Any], Path], list[str]]
@@ -74,7 +77,11 @@ class LessonPlayer(QObject):
         self.measured: Measured | None = None
         self.train_note = ""
         self._speeds: dict[str, float] = {}  # variant name -> training samples/s measured here
-        self._speed_is_timed: dict[str, bool] = {}  # True: from a forward-pass timing only
+        self._speed_is_timed: dict[str, bool] = {}  # True: from the tiny timing run only
+        self._speed_timer = QTimer(self)
+        self._speed_timer.setSingleShot(True)
+        self._speed_timer.setInterval(SPEED_DELAY_MS)
+        self._speed_timer.timeout.connect(self._time_speed)
         session.weights_changed.connect(self._on_weights_changed)
         session.dataset_changed.connect(self._on_weights_changed)
         # The test loss is measured at the noise shown: moving the slider measures again
@@ -115,6 +122,8 @@ class LessonPlayer(QObject):
         if not self.steps:
             return
         self.index = max(0, min(int(index), len(self.steps) - 1))
+        self._speed_timer.stop()
+        self.session.worker.cancel(SPEED_KEY)  # a timing for the last step, not yet begun
         step = self.steps[self.index]
         folder = self.lesson.folder
         problems = list(self._apply_setup(step.setup, folder))
@@ -230,7 +239,8 @@ class LessonPlayer(QObject):
         if speed is None:
             self._set_train_note(f"{_epochs(step.train.epochs)}; timing the model on this "
                                  "machine…")
-            self._time_speed(name)
+            if not self._speed_timer.isActive():
+                self._speed_timer.start()
             return
         seconds = lesson_figures.estimate_seconds(step.train.epochs, len(s.dataset.x_train),
                                                   len(s.dataset.x_test), speed)
@@ -239,7 +249,7 @@ class LessonPlayer(QObject):
         self._set_train_note(f"{_epochs(step.train.epochs)} on {len(s.dataset.x_train):,} digits: "
                              f"about {_duration(seconds)} on this machine ({how})")
 
-    def _time_speed(self, name: str) -> None:
+    def _time_speed(self) -> None:
         step = self.step
         if not self.session.is_ready or self.session.is_busy or step is None or step.train is None:
             return
