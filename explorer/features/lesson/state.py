@@ -123,7 +123,9 @@ class LessonPlayer(QObject):
             return
         self.index = max(0, min(int(index), len(self.steps) - 1))
         self._speed_timer.stop()
-        self.session.worker.cancel(SPEED_KEY)  # a timing for the last step, not yet begun
+        # The last step's work: a timing not yet begun, figures stopped at their next batch.
+        self.session.worker.cancel(SPEED_KEY)
+        self.session.worker.cancel(FIGURES_KEY)
         step = self.steps[self.index]
         folder = self.lesson.folder
         problems = list(self._apply_setup(step.setup, folder))
