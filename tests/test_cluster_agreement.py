@@ -8,7 +8,7 @@ from blobs import blobs
 from recording import RecordingTask
 
 from explorer.core import cluster_agreement as ca
-from explorer.core import kmeans
+from explorer.core import cluster_metrics
 from explorer.core.projection import pca_2d
 from explorer.core.tasks import Cancelled, Task
 
@@ -28,20 +28,20 @@ def noisy_copy(labels: np.ndarray, share: float, k: int, seed: int) -> np.ndarra
 def test_ari_matches_scikit_learn(seed):
     a = np.random.default_rng(seed).integers(6, size=500)
     b = noisy_copy(a, 0.4, 8, seed)
-    assert kmeans.adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12)
+    assert cluster_metrics.adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12)
 
 
 def test_ari_edge_cases_as_scikit_learn():
     for a, b in [([0, 0, 1], [5, 5, 7]), ([0, 1, 2], [0, 0, 0]), ([0, 0], [1, 1]),
                  ([0, 1, 2], [3, 4, 5]), ([0, 0, 1, 1], [0, 1, 0, 1])]:
-        assert kmeans.adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b))
+        assert cluster_metrics.adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b))
 
 
 def test_ari_does_not_overflow_on_many_points():
     a = np.arange(70_000) % 10
     b = a.copy()
     b[:7_000] = (b[:7_000] + 1) % 10
-    assert kmeans.adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-9)
+    assert cluster_metrics.adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-9)
 
 
 def test_renumbered_clusters_agree_completely():
@@ -111,8 +111,8 @@ def test_figures_from_the_confusion_table_equal_those_from_the_labels(seed):
     labels = rng.integers(7, size=400)
     labels[labels == 3] = 5  # cluster 3 empty: a zero row in the table
     truth = np.where(rng.random(400) < 0.6, labels % 10, rng.integers(9, size=400))  # digit 9 absent
-    table = kmeans.confusion_matrix(labels, truth, 8)
-    assert kmeans.purity_from_table(table) == kmeans.purity(labels, truth)
-    assert kmeans.nmi_from_table(table) == pytest.approx(
-        kmeans.normalized_mutual_info(labels, truth), abs=1e-15)
-    assert kmeans.nmi_from_table(table) == pytest.approx(normalized_mutual_info_score(truth, labels))
+    table = cluster_metrics.confusion_matrix(labels, truth, 8)
+    assert cluster_metrics.purity_from_table(table) == cluster_metrics.purity(labels, truth)
+    assert cluster_metrics.nmi_from_table(table) == pytest.approx(
+        cluster_metrics.normalized_mutual_info(labels, truth), abs=1e-15)
+    assert cluster_metrics.nmi_from_table(table) == pytest.approx(normalized_mutual_info_score(truth, labels))

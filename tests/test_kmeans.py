@@ -7,14 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from explorer.core.kmeans import (
-    KMeansStepper,
-    confusion_matrix,
-    kmeans_plus_plus,
-    normalized_mutual_info,
-    purity,
-    voronoi_labels,
-)
+from explorer.core.cluster_metrics import confusion_matrix, normalized_mutual_info, purity
+from explorer.core.kmeans import KMeansStepper, kmeans_plus_plus, voronoi_labels
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn.cluster import KMeans  # noqa: E402

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core import kmeans
+from explorer.core import cluster_metrics, kmeans
 from explorer.core.tasks import TaskState, ensure
 
 __all__ = ["ClusterComparison", "FullVersusMap", "cluster_full_and_map", "compare_clusterings",
@@ -113,8 +113,8 @@ def compare_clusterings(first: Any, second: Any) -> ClusterComparison:
     matching = match_clusters(a, b)
     disagree = np.flatnonzero(matching[b] != a)
     return ClusterComparison(
-        ari=kmeans.adjusted_rand_index(a, b),
-        nmi=kmeans.normalized_mutual_info(a, b),
+        ari=cluster_metrics.adjusted_rand_index(a, b),
+        nmi=cluster_metrics.normalized_mutual_info(a, b),
         matching=matching,
         disagree=disagree,
         n=int(a.size),

@@ -29,7 +29,8 @@ import numpy as np
 from explorer.core.neighbours import knn, squared_distances
 from explorer.core.tasks import TaskState, ensure
 
-__all__ = ["MapQuality", "describe", "knn_label_agreement", "map_quality", "trustworthiness"]
+__all__ = ["MapQuality", "describe", "describe_parts", "knn_label_agreement", "map_quality",
+           "trustworthiness"]
 
 K_NEIGHBOURS = 10
 # Comparisons per block of the rank count (rows x k x n booleans): 25 MB of
@@ -173,6 +174,12 @@ def map_quality(full: Any, coords: Any, labels: Any, method: str = "map",
 
 def describe(q: MapQuality) -> str:
     """Two or three plain sentences for the UI on what the map keeps."""
+    return " ".join(describe_parts(q))
+
+
+def describe_parts(q: MapQuality) -> list[str]:
+    """The sentences of `describe`, one by one: what the map keeps of the grouping,
+    what its trustworthiness means, and (t-SNE, UMAP) that distances are not to scale."""
     name = METHOD_NAMES.get(q.method, q.method)
     space = f"the full {q.dim}-d code" if q.dim > 1 else "the full code"
     first = (f"On this {name} map, {q.map_agreement:.0%} of the digits have mostly their own "
@@ -203,4 +210,4 @@ def describe(q: MapQuality) -> str:
     if q.method in ("tsne", "umap"):
         parts.append(f"On a {name} map the sizes of the groups and the gaps between them are "
                      "not to scale.")
-    return " ".join(parts)
+    return parts

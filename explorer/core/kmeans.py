@@ -14,7 +14,8 @@ by alternating two steps, each of which can only lower J (or leave it):
 
 :class:`KMeansStepper` exposes the two steps separately, records J after
 each of them and can undo them, so a lecturer can show J falling step by step.
-The pure functions at the bottom feed the cluster-vs-digit panel.
+Its seeding lives in kmeans_seeding.py, the scores of a clustering in
+cluster_metrics.py.
 """
 
 from __future__ import annotations
@@ -26,20 +27,17 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = [
-    "KMeansStepper",
-    "adjusted_rand_index",
-    "confusion_matrix",
-    "kmeans_plus_plus",
-    "nmi_from_table",
-    "normalized_mutual_info",
-    "purity",
-    "purity_from_table",
-    "voronoi_labels",
-]
+from explorer.core.kmeans_seeding import (
+    SeedLike,
+    as_centroids,
+    as_points,
+    check_k,
+    kmeans_plus_plus,
+)
+
+__all__ = ["KMeansStepper", "kmeans_plus_plus", "voronoi_labels"]
 
 InitLike = Literal["k-means++", "random"] | np.ndarray | Sequence[Sequence[float]]
-SeedLike = int | None | np.random.Generator | np.random.SeedSequence
 
 # Undo keeps this many half steps. Entries are small (the centroids, plus the
 # labels that changed, or the earlier label array when most points moved,
@@ -49,98 +47,6 @@ _UNDO_DEPTH = 2000
 # Above this many clusters the packed-key argmin (see _nearest) would give up
 # too many mantissa bits; a plain argmin is used instead.
 _MAX_KEY_BITS = 8
-
-
-def _as_points(points: Any) -> np.ndarray:
-    x = np.array(points, dtype=np.float64)  # always a private float64 copy
-    if x.ndim != 2:
-        raise ValueError(f"points must be a 2-D array (m, d), got shape {x.shape}")
-    if x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"points must hold at least one point of dimension >= 1, got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("points contain NaN or infinity")
-    return x
-
-
-def _check_k(k: Any, m: int) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"K must be an integer, got {k!r}")
-    k = int(k)
-    if k < 1:
-        raise ValueError(f"K must be at least 1, got {k}")
-    if k > m:
-        raise ValueError(f"K={k} is larger than the number of points ({m})")
-    return k
-
-
-def _as_centroids(centroids: Any, d: int, m: int, k: int | None = None) -> np.ndarray:
-    c = np.array(centroids, dtype=np.float64)
-    if c.ndim != 2 or c.shape[1] != d or (k is not None and c.shape[0] != k):
-        want = f"({k}, {d})" if k is not None else f"(K, {d})"
-        raise ValueError(f"centroids must have shape {want}, got {c.shape}")
-    _check_k(c.shape[0], m)
-    if not np.all(np.isfinite(c)):
-        raise ValueError("centroids contain NaN or infinity")
-    return c
-
-
-def _sq_dists(xt: np.ndarray, sq_norms: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Squared distances (n, m) from rows of y to the columns of xt (d, m).
-
-    Uses ||x||^2 - 2 x.y + ||y||^2 (one BLAS call) clipped at 0, since rounding
-    can push a true zero slightly negative.
-    """
-    d2 = y @ xt
-    d2 *= -2.0
-    d2 += sq_norms
-    d2 += np.einsum("ij,ij->i", y, y)[:, None]
-    np.maximum(d2, 0.0, out=d2)
-    return d2
-
-
-def kmeans_plus_plus(points: Any, k: int, rng: SeedLike = None,
-                     n_local_trials: int | None = None) -> np.ndarray:
-    """Pick k starting centroids from the points by greedy k-means++.
-
-    Each new centroid is drawn with probability proportional to the squared
-    distance to the nearest centroid chosen so far (Arthur & Vassilvitskii);
-    like scikit-learn, ``2 + log(k)`` candidates are drawn and the one that
-    lowers the total squared distance most is kept, which avoids the
-    occasional bad draw of plain k-means++.
-
-    ``rng`` is a numpy Generator or anything ``np.random.default_rng`` takes,
-    so a fixed integer seed reproduces the same centroids.
-    """
-    x = _as_points(points)
-    m, _ = x.shape
-    k = _check_k(k, m)
-    rng = np.random.default_rng(rng)
-    if n_local_trials is None:
-        n_local_trials = 2 + int(np.log(k))
-    # Centre first: the expanded distance formula loses digits far from 0.
-    xt = (x - x.mean(axis=0)).T.copy()
-    sq_norms = np.einsum("ij,ij->j", xt, xt)
-
-    chosen = np.empty(k, dtype=np.intp)
-    chosen[0] = rng.integers(m)
-    closest = _sq_dists(xt, sq_norms, xt[:, chosen[0]][None, :])[0]
-    potential = closest.sum()
-    for c in range(1, k):
-        if potential > 0:
-            draws = rng.random(n_local_trials) * potential
-            candidates = np.searchsorted(np.cumsum(closest), draws)
-            np.minimum(candidates, m - 1, out=candidates)  # guards rounding in cumsum
-        else:
-            # Every point already sits on a centroid: any pick is as good.
-            candidates = rng.integers(m, size=n_local_trials)
-        cand_d = _sq_dists(xt, sq_norms, xt[:, candidates].T)
-        np.minimum(cand_d, closest, out=cand_d)
-        pots = cand_d.sum(axis=1)
-        best = int(np.argmin(pots))
-        chosen[c] = candidates[best]
-        closest = cand_d[best]
-        potential = pots[best]
-    return x[chosen].copy()
 
 
 @dataclass(frozen=True)
@@ -160,7 +66,59 @@ class _Undo:
     last_kind: str | None
 
 
-class KMeansStepper:
+class _CentroidEditing:
+    """The click-to-place edits of the stepper: each starts a new run (labels
+    back to -1, history and undo cleared), since J's history no longer
+    describes one run. The stepper provides `_reset_to`, the centroids and
+    the sizes."""
+
+    _centroids: np.ndarray
+    k: int
+    m: int
+    d: int
+
+    def _reset_to(self, centroids: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def set_centroids(self, centroids: Any) -> None:
+        """Replace all centroids (K may change, 1 <= K <= m)."""
+        self._reset_to(as_centroids(centroids, self.d, self.m))
+
+    def _point(self, xy: Any) -> np.ndarray:
+        p = np.array(xy, dtype=np.float64).reshape(-1)
+        if p.shape != (self.d,):
+            raise ValueError(f"a centroid needs {self.d} coordinates, got {np.shape(xy)}")
+        if not np.all(np.isfinite(p)):
+            raise ValueError("centroid coordinates must be finite")
+        return p
+
+    def _check_index(self, j: int) -> int:
+        j = int(j)
+        if not 0 <= j < self.k:
+            raise IndexError(f"no centroid {j}: K is {self.k}")
+        return j
+
+    def move_centroid(self, j: int, xy: Any) -> None:
+        j = self._check_index(j)
+        c = self._centroids.copy()
+        c[j] = self._point(xy)
+        self._reset_to(c)
+
+    def add_centroid(self, xy: Any) -> int:
+        """Append a centroid; returns its index."""
+        if self.k + 1 > self.m:
+            raise ValueError(f"K={self.k + 1} is larger than the number of points ({self.m})")
+        self._reset_to(np.vstack([self._centroids, self._point(xy)[None, :]]))
+        return self.k - 1
+
+    def remove_centroid(self, j: int) -> None:
+        j = self._check_index(j)
+        if self.k == 1:
+            raise ValueError("cannot remove the last centroid: K must be at least 1")
+        self._reset_to(np.delete(self._centroids, j, axis=0))
+
+
+class KMeansStepper(_CentroidEditing):
     """Lloyd's K-means, driven one half step at a time.
 
     Parameters
@@ -212,9 +170,9 @@ class KMeansStepper:
     """
 
     def __init__(self, points: Any, k: int, init: InitLike = "k-means++", seed: SeedLike = 0) -> None:
-        x = _as_points(points)
+        x = as_points(points)
         m, d = x.shape
-        k = _check_k(k, m)
+        k = check_k(k, m)
         self._x = x
         self._x.flags.writeable = False
         # Column-major copy: each coordinate is a contiguous row, which is what
@@ -240,7 +198,7 @@ class KMeansStepper:
             else:
                 raise ValueError(f"init must be 'k-means++', 'random' or a ({k}, {d}) array, got {init!r}")
         else:
-            c = _as_centroids(init, d, m, k)
+            c = as_centroids(init, d, m, k)
         self._reset_to(c)
 
     # ----------------------------------------------------------- state views
@@ -523,45 +481,6 @@ class KMeansStepper:
         """Forget labels, history and undo; keep the current centroids."""
         self._reset_to(self._centroids)
 
-    def set_centroids(self, centroids: Any) -> None:
-        """Replace all centroids (K may change, 1 <= K <= m). Resets labels,
-        history and undo, since J's history no longer describes one run."""
-        self._reset_to(_as_centroids(centroids, self.d, self.m))
-
-    def _point(self, xy: Any) -> np.ndarray:
-        p = np.array(xy, dtype=np.float64).reshape(-1)
-        if p.shape != (self.d,):
-            raise ValueError(f"a centroid needs {self.d} coordinates, got {np.shape(xy)}")
-        if not np.all(np.isfinite(p)):
-            raise ValueError("centroid coordinates must be finite")
-        return p
-
-    def _check_index(self, j: int) -> int:
-        j = int(j)
-        if not 0 <= j < self.k:
-            raise IndexError(f"no centroid {j}: K is {self.k}")
-        return j
-
-    def move_centroid(self, j: int, xy: Any) -> None:
-        j = self._check_index(j)
-        c = self._centroids.copy()
-        c[j] = self._point(xy)
-        self._reset_to(c)
-
-    def add_centroid(self, xy: Any) -> int:
-        """Append a centroid; returns its index."""
-        if self.k + 1 > self.m:
-            raise ValueError(f"K={self.k + 1} is larger than the number of points ({self.m})")
-        self._reset_to(np.vstack([self._centroids, self._point(xy)[None, :]]))
-        return self.k - 1
-
-    def remove_centroid(self, j: int) -> None:
-        j = self._check_index(j)
-        if self.k == 1:
-            raise ValueError("cannot remove the last centroid: K must be at least 1")
-        self._reset_to(np.delete(self._centroids, j, axis=0))
-
-
 # ----------------------------------------------------------------- helpers
 def voronoi_labels(grid_points: Any, centroids: Any, chunk: int = 65536) -> np.ndarray:
     """Nearest centroid for every grid point, to shade the Voronoi regions.
@@ -585,109 +504,3 @@ def voronoi_labels(grid_points: Any, centroids: Any, chunk: int = 65536) -> np.n
         dist = c_sq - 2.0 * (block @ cc.T)
         out[start : start + chunk] = dist.argmin(axis=1)
     return out
-
-
-def confusion_matrix(labels: Any, truth: Any, k: int, n_classes: int = 10) -> np.ndarray:
-    """(k, n_classes) int counts: row j, column c = points of cluster j whose
-    true digit is c. Points with a negative (unassigned) label are skipped."""
-    lab = np.asarray(labels).astype(np.int64, copy=False).ravel()
-    tru = np.asarray(truth).astype(np.int64, copy=False).ravel()
-    if lab.shape != tru.shape:
-        raise ValueError(f"labels ({lab.size}) and truth ({tru.size}) differ in length")
-    keep = lab >= 0
-    lab, tru = lab[keep], tru[keep]
-    if lab.size and lab.max() >= k:
-        raise ValueError(f"label {int(lab.max())} is out of range for K={k}")
-    if tru.size and (tru.min() < 0 or tru.max() >= n_classes):
-        raise ValueError(f"true classes must lie in 0..{n_classes - 1}")
-    flat = np.bincount(lab * n_classes + tru, minlength=k * n_classes)
-    return flat.reshape(k, n_classes)
-
-
-def _contingency(labels: Any, truth: Any) -> np.ndarray:
-    lab = np.asarray(labels).ravel()
-    tru = np.asarray(truth).ravel()
-    if lab.shape != tru.shape:
-        raise ValueError(f"labels ({lab.size}) and truth ({tru.size}) differ in length")
-    _, li = np.unique(lab, return_inverse=True)
-    _, ti = np.unique(tru, return_inverse=True)
-    n_l = int(li.max()) + 1 if li.size else 0
-    n_t = int(ti.max()) + 1 if ti.size else 0
-    return np.bincount(li * n_t + ti, minlength=n_l * n_t).reshape(n_l, n_t)
-
-
-def purity(labels: Any, truth: Any) -> float:
-    """Fraction of points whose cluster's majority digit is their own digit."""
-    return purity_from_table(_contingency(labels, truth))
-
-
-def purity_from_table(table: Any) -> float:
-    """Purity from a (clusters, classes) count table, e.g. `confusion_matrix`'s:
-    the same figure as `purity` of the labels it counts, without sorting them."""
-    table = np.asarray(table)
-    n = table.sum()
-    if n == 0:
-        raise ValueError("purity of an empty labelling is undefined")
-    return float(table.max(axis=1).sum() / n)
-
-
-def _entropy(marginal: np.ndarray) -> float:
-    p = marginal[marginal > 0].astype(np.float64)
-    total = p.sum()
-    return float(-np.sum((p / total) * (np.log(p) - np.log(total))))
-
-
-def normalized_mutual_info(labels: Any, truth: Any) -> float:
-    """NMI(labels, truth) = I / ((H(labels) + H(truth)) / 2), the arithmetic
-    normalisation that is scikit-learn's default, with its conventions: 1.0
-    when both labellings are a single group, 0.0 when I = 0."""
-    return nmi_from_table(_contingency(labels, truth))
-
-
-def nmi_from_table(table: Any) -> float:
-    """NMI from a (clusters, classes) count table, e.g. `confusion_matrix`'s
-    (empty rows and columns are ignored, as absent labels are by
-    `normalized_mutual_info`): one bincount instead of sorting the labels."""
-    table = np.asarray(table)
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
-    n_l, n_t = table.shape
-    if (n_l == 1 and n_t == 1) or (n_l == 0 and n_t == 0):
-        return 1.0
-    if n_l == 1 or n_t == 1:
-        return 0.0
-    n = float(table.sum())
-    rows, cols = np.nonzero(table)
-    nij = table[rows, cols].astype(np.float64)
-    a = table.sum(axis=1).astype(np.float64)
-    b = table.sum(axis=0).astype(np.float64)
-    # I = sum p_ij log(p_ij / (p_i p_j)), written with counts as sklearn does.
-    terms = (nij / n) * (np.log(nij) - np.log(n) - np.log(a[rows] * b[cols]) + 2.0 * np.log(n))
-    terms = np.where(np.abs(terms) < np.finfo(np.float64).eps, 0.0, terms)
-    mi = max(float(terms.sum()), 0.0)
-    if mi == 0.0:
-        return 0.0
-    normalizer = (_entropy(a) + _entropy(b)) / 2.0
-    return float(mi / max(normalizer, np.finfo(np.float64).eps))
-
-
-def adjusted_rand_index(labels: Any, other: Any) -> float:
-    """Adjusted Rand index between two labellings (scikit-learn's adjusted_rand_score).
-
-    1.0 for the same partition (whatever the cluster numbers), about 0 for
-    labellings that agree only by chance, negative when they agree less.
-    The pair counts are Python integers: at 70,000 points their products
-    overflow int64.
-    """
-    table = _contingency(labels, other)
-    n = int(table.sum())
-    sum_squares = int(np.sum(table.astype(np.int64) ** 2))
-    rows = [int(v) for v in table.sum(axis=1)]
-    cols = [int(v) for v in table.sum(axis=0)]
-    # Pairs of points: together in both (tp), apart in both (tn), or split by one only.
-    tp = sum_squares - n
-    fp = sum(v * v for v in rows) - sum_squares
-    fn = sum(v * v for v in cols) - sum_squares
-    tn = n * n - fp - fn - sum_squares
-    if fn == 0 and fp == 0:
-        return 1.0  # includes one cluster each, and every point on its own in both
-    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))

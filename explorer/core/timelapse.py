@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core import kmeans, models
+from explorer.core import cluster_metrics, kmeans, models
 from explorer.core.blas import one_blas_thread
 from explorer.core.latent_points import padded_bounds
 from explorer.core.projection import flatten_codes, pca_2d
@@ -142,8 +142,8 @@ def analyse_codes(codes: Any, labels: Any, k: int = K_CLUSTERS,
         # Wide codes (the denoising model's 1,568) by subspace iteration: 3x faster here.
         coords = pca_2d(flat, randomized=flat.shape[1] > _EXACT_PCA_MAX_DIM).coords
         clusters = lloyd_labels(flat, min(k, flat.shape[0]), seed)
-    return (np.array(coords), kmeans.purity(clusters, lab),
-            kmeans.normalized_mutual_info(clusters, lab))
+    return (np.array(coords), cluster_metrics.purity(clusters, lab),
+            cluster_metrics.normalized_mutual_info(clusters, lab))
 
 
 # ------------------------------------------------------------ alignment

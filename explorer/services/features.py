@@ -73,9 +73,12 @@ class FeatureView:
 
     `feature_key` names its settings group; the methods list what it offers.
     `exportable_plots` is asked each time the menu opens (plots may come and go).
+    `about` is the tab's "What am I looking at?" note: a few sentences in plain
+    words (Qt rich text), shown above the page when the user opens it.
     """
 
     feature_key = ""
+    about = ""
 
     def exportable_plots(self) -> Sequence[ExportablePlot]:
         return ()

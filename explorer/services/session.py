@@ -16,7 +16,6 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from explorer.services.guard import DiscardGuard
 from explorer.services.selection import DigitSelection
 from explorer.services.training_run import TrainingRunner
 from explorer.services.weights import Current, WeightsBook
+from explorer.services.weights_files import WeightsFiles
 from explorer.services.workers import JobState, ModelWorker
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class Session(QObject):
     model_changed = Signal(str)  # arch id (`variant` has the code size); weights_changed follows
     weights_changed = Signal()  # new weights: epoch end, run end, load, reset
     weights_info_changed = Signal(str)  # a sentence on what the weights are
+    weights_saved = Signal(object)  # Path of the .weights.h5 the loaded weights were saved to
     backend_ready = Signal()  # Keras imported and the first model built
     training_started = Signal(object)  # TrainConfig
     batch_finished = Signal(object)  # BatchProgress
@@ -56,9 +57,15 @@ class Session(QObject):
 
     def __init__(self, dataset: Dataset | None = None, data_path: str | None = None,
                  trained_dir: str | os.PathLike | None = None,
-                 arch_id: str = "simple", parent: QObject | None = None):
+                 arch_id: str = "simple", parent: QObject | None = None,
+                 checkpoint_folder: str | os.PathLike | None = None):
         super().__init__(parent)
         self.dataset: Dataset = dataset if dataset is not None else load_dataset(data_path)
+        # The file the dataset came from (None: the default, or not known): what
+        # a recovery checkpoint names, so that a resumed run finds its data.
+        self.data_path = str(Path(data_path).resolve()) if data_path else None
+        # Where training runs write recovery checkpoints (None: nowhere).
+        self.checkpoint_folder = Path(checkpoint_folder) if checkpoint_folder else None
         # None: the user's own weights, else the shipped ones (the real program);
         # a folder: the weights in it, and saves go there (tests, a classroom).
         self.trained_dir = Path(trained_dir) if trained_dir else None
@@ -69,9 +76,10 @@ class Session(QObject):
         self.book = WeightsBook()
         self.is_ready = False
         self._model: models.Autoencoder | None = None  # touched on the model thread only
-        self._companions: dict[str, tuple[object, models.Autoencoder]] = {}  # model thread
+        self._companions = kept_weights.Companions()  # model thread
         self.runner = TrainingRunner(self)
         self.guard = DiscardGuard(self)  # the window sets guard.ask, its Save/Discard dialog
+        self.files = WeightsFiles(self)  # save, load and export, as commands on the model thread
         self._builds_waiting = 0  # architecture builds and resets queued, not yet answered
         self._started = False
         # (signal, args) posted by the model thread, emitted on the GUI thread
@@ -217,82 +225,29 @@ class Session(QObject):
                      on_loaded: Callable[[], None] | None = None) -> None:
         """Load a weights file the user picked; on failure the model is unchanged
         (and the error is a message). `on_loaded` is called once they are in."""
-        path = Path(path)
-
-        def job(state, model, dataset):
-            store.load_weights(model, path)
-            name = model.variant.name
-            try:
-                meta = store.load_metadata(name, path.parent)
-                if path.name != store.weights_path(name).name:
-                    meta = None  # the JSON beside it describes another file
-            except store.StoreError:
-                meta = None
-            return name, meta
-
-        def done(answer):
-            name, meta = answer
-            note = meta.summary() if meta else "no metadata"
-            self._set_current(Current(name, meta, f"loaded {path.name}: {note}"))
-            self.weights_changed.emit()
-            if on_loaded is not None:
-                on_loaded()
-
-        self.command("load weights", job, done, progress_title=f"Loading {path.name}")
+        self.files.load_weights(path, on_loaded)
 
     def save_weights(self, folder: str | os.PathLike | None = None,
                      on_saved: Callable[[Path], None] | None = None) -> None:
-        folder = Path(folder) if folder else self.save_folder
-        meta = self.metadata or self._metadata_without_training()
-        saved = self.current
-
-        def job(state, model, dataset):
-            return store.save(model, meta, folder)
-
-        def done(path):
-            if self.current is saved:  # nothing replaced them meanwhile
-                self._set_current(replace(saved, unsaved=False))
-            self.status_message.emit(f"Saved {path}")
-            if on_saved:
-                on_saved(path)
-
-        # A save the user asked for still happens if the window closes meanwhile.
-        self.command("save weights", job, done, keep_on_shutdown=True,
-                     progress_title="Saving the weights")
+        self.files.save_weights(folder, on_saved)
 
     def save_unsaved(self, folder: str | os.PathLike | None = None,
                      on_saved: Callable[[list[Path]], None] | None = None) -> None:
         """Save every model's unsaved weights (the loaded ones and the kept)."""
-        folder = Path(folder) if folder else self.save_folder
-        written: list[Path] = []
-        kept = {n: k for n, k in self.book.unsaved().items() if n != self.current.name}
-        if self.current.unsaved:
-            self.save_weights(folder, on_saved=written.append)
-        for name, k in kept.items():
-            fallback = self._metadata_without_training(variants.parse(name))
-
-            def job(state, model, dataset, name=name, k=k, fallback=fallback):
-                return kept_weights.save_kept(name, k, folder, fallback)
-
-            def done(path, name=name):
-                self.book.mark_saved(name)
-                written.append(path)
-
-            self.command("save kept weights", job, done, keep_on_shutdown=True,
-                         progress_title=f"Saving the {name} weights")
-        if on_saved is not None:  # after the saves: commands run in order
-            self.command("saved", lambda s, m, d: None, lambda _r: on_saved(written))
+        self.files.save_unsaved(folder, on_saved)
 
     def export_keras(self, path: str | os.PathLike,
                      on_saved: Callable[[Path], None] | None = None) -> None:
-        self.command("export keras", lambda s, m, d: store.export_keras(m, path),
-                     on_saved or (lambda p: self.status_message.emit(f"Exported {p}")),
-                     keep_on_shutdown=True, progress_title="Exporting the model")
+        self.files.export_keras(path, on_saved)
 
     def train(self, config: training.TrainConfig, fresh: bool = False,
               n_train: int | None = None, n_test: int | None = None) -> None:
         """Start a run on the model thread; progress comes as signals."""
         self.runner.train(config, fresh, n_train, n_test)
+
+    def resume_run(self, checkpoint) -> None:
+        """Continue a crashed run (a recovery.Checkpoint of the loaded architecture)."""
+        self.runner.resume_run(checkpoint)
 
     def stop_training(self) -> None:
         self.runner.stop()
@@ -315,10 +270,12 @@ class Session(QObject):
     def last_result(self) -> training.TrainResult | None:
         return self.runner.last_result
 
-    def set_dataset(self, dataset: Dataset) -> None:
+    def set_dataset(self, dataset: Dataset, path: str | os.PathLike | None = None) -> None:
+        """Use `dataset` from now on; `path` is the file it came from, if known."""
         if self.is_training:
             raise RuntimeError("stop the training before changing the dataset")
         self.dataset = dataset
+        self.data_path = str(Path(path).resolve()) if path else None
         self.dataset_changed.emit()
 
     def shutdown(self, timeout_ms: int = 2500) -> bool:
@@ -350,23 +307,9 @@ class Session(QObject):
 
     def companion(self, arch_id: str) -> models.Autoencoder:
         """On the model thread: `arch_id`'s model (at the seed's code size) with the
-        weights the window holds for it: the loaded model when it is that one, else one built
-        (and kept for the next request) with its weights from this session, or
-        those it starts with. For views that set two models side by side."""
-        if self._model is not None and self._model.variant.name == arch_id:
-            return self._model
-        kept = self.book.get(arch_id)
-        identity = id(kept.weights) if kept is not None else None
-        cached = self._companions.get(arch_id)
-        if cached is not None and cached[0] == identity:
-            return cached[1]
-        model = models.build(arch_id)
-        if kept is not None:
-            model.autoencoder.set_weights(list(kept.weights))
-        else:
-            kept_weights.load_default(model, self.trained_dir)
-        self._companions[arch_id] = (identity, model)
-        return model
+        weights the window holds for it (see weights.Companions), for views that
+        set two models side by side."""
+        return self._companions.get(arch_id, self._model, self.book, self.trained_dir)
 
     def _on_model_built(self, current: Current, then: Callable[[], None] | None = None) -> None:
         self._builds_waiting -= 1
@@ -392,20 +335,6 @@ class Session(QObject):
     def _set_current(self, current: Current) -> None:
         self.current = current
         self.weights_info_changed.emit(current.note)
-
-    def _metadata_without_training(self, v: variants.Variant | None = None) -> store.Metadata:
-        keras_version = ""
-        try:
-            import keras
-
-            keras_version = keras.__version__
-        except ImportError:  # pragma: no cover - Keras is a dependency
-            pass
-        v = v or self.variant
-        spec = models.spec(v.arch_id)
-        return store.Metadata(v.arch_id, keras_version, "adam", 0.001, 0,
-                              spec.batch_size, spec.noise, None, None,
-                              self.dataset.source, "", code_size=v.code_size)
 
     def _post(self, signal, *args) -> None:
         """From any thread: emit signal(*args) on the GUI thread, in order."""

@@ -5,19 +5,34 @@ it are done, and while it runs the trainer serves the views the tabs ask for
 between batches. Progress goes out through the session's signals
 (training_started, batch_finished, epoch_finished, training_ended,
 paused_changed), posted from the model thread through the session's inbox.
+
+Every run records a time-lapse (core.timelapse): the probe digits are
+encoded once before the first epoch and after every epoch, on the model
+thread, inside the epoch-end callback, before the epoch is announced; so
+when `epoch_finished` arrives, `recorder.snapshot()` already holds its
+frame. `recorder` is the run in progress (or the last one); its memory is
+bounded (timelapse.MAX_FRAMES).
+
+With a checkpoint folder (the session's `checkpoint_folder`), every run
+writes a recovery checkpoint after each epoch (core.recovery), on the model
+thread between epochs; a run that returns (finished, stopped or failed)
+removes it, so only a crash leaves one. `resume_run` continues one.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from explorer.core import models, store, training
+from explorer.core import models, recovery, store, timelapse, training
 from explorer.services.weights import Current
 
 if TYPE_CHECKING:  # pragma: no cover
     from explorer.services.session import Session
     from explorer.services.workers import JobState
+
+log = logging.getLogger(__name__)
 
 
 class _SignalListener:
@@ -48,6 +63,9 @@ class TrainingRunner:
         self.is_paused = False
         self.last_result: training.TrainResult | None = None
         self._control: training.TrainControl | None = None
+        # The time-lapse of the run in progress, or of the last one (None before any).
+        self.recorder: timelapse.TimelapseRecorder | None = None
+        self.record_timelapse = True  # benchmarks turn it off to measure its cost
 
     def train(self, config: training.TrainConfig, fresh: bool = False,
               n_train: int | None = None, n_test: int | None = None) -> None:
@@ -61,17 +79,15 @@ class TrainingRunner:
         dataset = s.dataset
         if n_train is not None or n_test is not None:
             dataset = dataset.subset(n_train, n_test)
-        control = training.TrainControl(
-            between_batches=s.worker.serve_pending,
-            # "epoch 3 of 10", "validating after epoch 3 of 10": the phase of the run.
-            on_progress=lambda fraction, text: s._post(s.training_progress, fraction, text))
-        self._control = control
-        self.is_training = True
-        self.is_paused = False
-        s.busy_changed.emit(True)
-        s.training_started.emit(config)
+        control = self._begin(config)
         previous = s.metadata
         variant = s.variant
+        first_epoch = previous.epochs if previous is not None and not fresh else 0
+        recorder = None
+        if self.record_timelapse and dataset.n_test >= timelapse.K_CLUSTERS:
+            recorder = timelapse.TimelapseRecorder(timelapse.make_probe(dataset),
+                                                   arch_id=variant.name, source=dataset.source)
+        self.recorder = recorder
 
         def job(state: JobState):
             model = s._model
@@ -86,11 +102,19 @@ class TrainingRunner:
                     # New weights in the same model, not a new model: its traced
                     # viewing graph is kept (retracing it mid-run cost 0.15 s).
                     models.reinitialize(model)
+            listener = _SignalListener(s)
+            if recorder is not None:
+                recorder.record(model, first_epoch)  # where the run starts from
+                listener = recorder.listener(model, listener, first_epoch)
+            # The checkpoint is written before the epoch is passed on (and recorded).
+            writer = self._checkpoint_writer(model, config, dataset, listener)
             s.worker.set_training(True)
             try:
-                result = training.train(model, dataset, config, _SignalListener(s), control)
+                result = training.train(model, dataset, config, writer or listener, control)
             finally:
                 s.worker.set_training(False)
+            if writer is not None:
+                writer.finish(result)  # the run returned: nothing to recover
             if replaced is not None and result.epochs_done == 0:
                 # Nothing was learnt: keep the weights the run replaced
                 # (pre-trained ones, say) rather than random or half-trained ones.
@@ -103,6 +127,76 @@ class TrainingRunner:
             return result, meta
 
         s.worker.command("train", job, self._on_done, self._on_error, title="Training")
+
+    def resume_run(self, checkpoint: recovery.Checkpoint) -> None:
+        """Continue a crashed run from its checkpoint in the loaded model (of its
+        architecture): its earlier epochs are announced first (the curves show
+        them), then the remaining epochs train and are announced as the whole
+        run's (38 of 50). The checkpoint is kept up to date, and removed at the end."""
+        s = self.session
+        if self.is_training:
+            raise RuntimeError("a training run is already going")
+        if checkpoint.arch_id != s.arch_id or not s.variant.is_seed:
+            raise ValueError(f"the checkpoint is of {checkpoint.arch_id!r}, the loaded model "
+                             f"is {s.variant.name!r}")
+        config, dataset = checkpoint.config, s.dataset
+        control = self._begin(config)
+        for epoch in checkpoint.history:
+            s.epoch_finished.emit(epoch)
+
+        def job(state: JobState):
+            model = s._model
+            s.worker.set_training(True)
+            try:
+                result = recovery.resume(checkpoint, model, dataset, _SignalListener(s), control,
+                                         on_error=self._checkpoint_trouble)
+            finally:
+                s.worker.set_training(False)
+            source = checkpoint.data_source
+            if dataset.source != source:  # its data file was not at hand: say both
+                source = (f"{source} (epochs 1-{checkpoint.epochs_done}), then "
+                          f"{dataset.source}")
+            meta = store.make_metadata(model, result, config, source)
+            return result, meta
+
+        s.worker.command("resume training", job, self._on_done, self._on_error,
+                         title="Training")
+
+    def _begin(self, config: training.TrainConfig) -> training.TrainControl:
+        s = self.session
+        control = training.TrainControl(
+            between_batches=s.worker.serve_pending,
+            # "epoch 3 of 10", "validating after epoch 3 of 10": the phase of the run.
+            on_progress=lambda fraction, text: s._post(s.training_progress, fraction, text))
+        self._control = control
+        self.is_training = True
+        self.is_paused = False
+        s.busy_changed.emit(True)
+        s.training_started.emit(config)
+        return control
+
+    # -------------------------------------------------------- checkpoints
+    def _checkpoint_writer(self, model: models.Autoencoder, config: training.TrainConfig,
+                           dataset, forward) -> recovery.CheckpointWriter | None:
+        """On the model thread: the listener that checkpoints each epoch and passes
+        the progress on; None without a checkpoint folder, or for a code size
+        other than the architecture's own (a checkpoint names no code size)."""
+        s = self.session
+        folder = s.checkpoint_folder
+        if folder is None or not model.variant.is_seed:
+            return None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the writer's first write says so, once
+            log.warning("recovery folder %s: %s", folder, exc)
+        data_path = s.data_path if dataset is s.dataset else None  # a subset is no file
+        return recovery.CheckpointWriter(model, config, dataset.source, data_path, folder,
+                                         forward=forward,
+                                         on_error=self._checkpoint_trouble)
+
+    def _checkpoint_trouble(self, message: str) -> None:
+        """A checkpoint could not be written (once per kind): the status line says so."""
+        self.session._post(self.session.status_message, message)
 
     def stop(self) -> None:
         if self._control is not None:

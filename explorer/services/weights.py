@@ -10,8 +10,8 @@ Weights trained in this session and not saved since are *unsaved*;
 `unsaved_work()` lists them, so the window can ask Save / Discard / Cancel
 before anything replaces or drops them.
 
-GUI thread only, except `keep_leaving` and `restore_kept`, which run on the
-model thread inside the build job (hence the lock).
+GUI thread only, except `keep_leaving`, `restore_kept` and `Companions`, which
+run on the model thread (the first two inside the build job, hence the lock).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class KeptWeights:
     metadata: store.Metadata | None
     note: str
     unsaved: bool
+    path: Path | None = None  # the file they were loaded from or saved to (a scene names it)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class Current:
     metadata: store.Metadata | None
     note: str
     unsaved: bool = False
+    # The file these weights were loaded from or last saved to; None: fresh,
+    # or trained and not saved. A scene records it with its checksum.
+    path: Path | None = None
 
     @property
     def variant(self) -> variants.Variant:
@@ -99,7 +103,7 @@ def keep_leaving(book: WeightsBook, model: models.Autoencoder | None, current: C
         return
     weights = tuple(np.array(w, copy=True) for w in model.autoencoder.get_weights())
     book.keep(current.name, KeptWeights(weights, current.metadata, current.note,
-                                        current.unsaved))
+                                        current.unsaved, current.path))
 
 
 def restore_kept(book: WeightsBook, model: models.Autoencoder) -> Current | None:
@@ -110,7 +114,7 @@ def restore_kept(book: WeightsBook, model: models.Autoencoder) -> Current | None
         return None
     model.autoencoder.set_weights(list(kept.weights))
     note = kept.note if kept.note.endswith(KEPT_SUFFIX) else kept.note + KEPT_SUFFIX
-    return Current(name, kept.metadata, note, kept.unsaved)
+    return Current(name, kept.metadata, note, kept.unsaved, kept.path)
 
 
 KEPT_SUFFIX = " (kept from earlier in this session)"
@@ -129,7 +133,7 @@ def load_default(model: models.Autoencoder, trained_dir: str | os.PathLike | Non
         loaded = store.load_preferred(model)
         if loaded.path is None:
             models.reinitialize(model)  # a failed load may have left some layers set
-        return Current(name, loaded.metadata, loaded.note)
+        return Current(name, loaded.metadata, loaded.note, path=loaded.path)
     weights = store.weights_path(name, trained_dir)
     if not weights.exists():
         return Current(name, None,
@@ -145,8 +149,8 @@ def load_default(model: models.Autoencoder, trained_dir: str | os.PathLike | Non
         meta = store.load_metadata(name, trained_dir)
     except store.StoreError as exc:
         return Current(name, None, f"pre-trained weights from {weights.name} "
-                                   f"(their metadata: {exc})")
-    return Current(name, meta, "pre-trained: " + meta.summary())
+                                   f"(their metadata: {exc})", path=weights)
+    return Current(name, meta, "pre-trained: " + meta.summary(), path=weights)
 
 
 def describe_unsaved(current: Current, book: WeightsBook) -> list[str]:
@@ -174,3 +178,34 @@ def save_kept(name: str, kept: KeptWeights, folder: Path,
     model = models.build(v.arch_id, v.code_size)
     model.autoencoder.set_weights(list(kept.weights))
     return store.save(model, kept.metadata or fallback_meta, folder)
+
+
+class Companions:
+    """Models built beside the loaded one, for views that set two models side
+    by side (simple against sparse). Model thread only.
+
+    `get` gives `arch_id`'s model (at the seed's code size) with the weights
+    the window holds for it: the loaded model when it is that one, else one
+    built (and kept for the next request) with its weights from this session,
+    or those it starts with; rebuilt only when those weights change.
+    """
+
+    def __init__(self) -> None:
+        self._built: dict[str, tuple[int | None, models.Autoencoder]] = {}
+
+    def get(self, arch_id: str, loaded: models.Autoencoder | None, book: WeightsBook,
+            trained_dir: str | os.PathLike | None) -> models.Autoencoder:
+        if loaded is not None and loaded.variant.name == arch_id:
+            return loaded
+        kept = book.get(arch_id)
+        identity = id(kept.weights) if kept is not None else None
+        cached = self._built.get(arch_id)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        model = models.build(arch_id)
+        if kept is not None:
+            model.autoencoder.set_weights(list(kept.weights))
+        else:
+            load_default(model, trained_dir)
+        self._built[arch_id] = (identity, model)
+        return model

@@ -21,6 +21,11 @@ from explorer.ui import window_state
 
 # The dock's share of the window when it opens: the tab it talks about keeps the rest.
 DOCK_SHARE, DOCK_MIN, DOCK_MAX = 0.32, 320, 480
+# Below this window width the model panel steps aside while the lesson is open:
+# the lesson sets the model up itself, and the model panel, the lesson and a
+# tab side by side do not fit a 1,024 or 1,280 screen (the tabs' controls were
+# covered). F9 still brings it back.
+ROOM_FOR_BOTH_DOCKS = 1500
 
 
 class LessonDock:
@@ -50,6 +55,7 @@ class LessonDock:
         dock.hide()  # until View > Lesson (Ctrl+L) or a lesson is opened
         self.dock = dock
         self.builtin = builtin
+        self._moved_model_dock = False  # the lesson hid the model panel, and gives it back
 
     def menu_actions(self) -> tuple[QAction, QAction]:
         """(View > Lesson, File > Open lesson…), for the menus to place."""
@@ -82,16 +88,35 @@ class LessonDock:
             return False
         self.dock.show()
         self.dock.raise_()
+        self._make_room()
         self._fit_width()
         self.panel.open_lesson(lesson)
         return True
 
     def _on_toggled(self, shown: bool) -> None:
         if not shown:
+            self._give_room_back()
             return
+        self._make_room()
         self._fit_width()
         if self.player.lesson is None and self.builtin:
             self.panel.open_lesson(load_lesson(self.builtin[0][1]))
+
+    def _make_room(self) -> None:
+        model_dock = self.window.model_dock
+        if (self.dock.isFloating() or not model_dock.isVisible()
+                or self.window.width() >= ROOM_FOR_BOTH_DOCKS):
+            return
+        model_dock.hide()
+        self._moved_model_dock = True
+        self.window.statusBar().showMessage(
+            "The model panel steps aside while the lesson is open (F9 brings it back)", 8000)
+
+    def _give_room_back(self) -> None:
+        presenting = getattr(self.window, "presentation", None)
+        if self._moved_model_dock and not (presenting is not None and presenting.is_active):
+            self.window.model_dock.show()
+        self._moved_model_dock = False
 
     def _fit_width(self) -> None:
         if self.dock.isFloating():

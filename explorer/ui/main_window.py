@@ -9,10 +9,8 @@ and presentation mode work from those declarations.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
-import time
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -23,30 +21,34 @@ from explorer.services import guard
 from explorer.services.features import FeatureView
 from explorer.services.session import Session
 from explorer.ui.menus import WindowMenus
+from explorer.ui.recovery_prompt import AUTO, RecoveryOffer, ask_recover, checkpoint_folder_for
 from explorer.ui.settings import WindowSettings, default_settings
 from explorer.ui.status_line import StatusLine
 from explorer.ui.tab_pages import FeatureTabs
+from explorer.ui.tensorboard_logging import TensorBoardLogging
 from explorer.widgets.elided_label import ElidedLabel
 
-__all__ = ["ElidedLabel", "MainWindow"]
+__all__ = ["AUTO", "ElidedLabel", "MainWindow"]
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow, WindowMenus):
+class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
     """The whole program. `MainWindow()` builds it on the default dataset.
 
     `settings`: where to remember the window between starts (None: the
     user's settings when running as the real program, else nowhere).
     `arch_id` None: the architecture of the last session, else "simple".
+    `recovery_folder`: where training runs leave recovery checkpoints and
+    where the start looks for them (AUTO: the user data folder's when running
+    as the real program, as `settings`; None: nowhere).
     """
 
     first_painted = False  # a class default: Qt sends events during __init__
-    tensorboard_folder: str | None = None  # set by Model > Log runs to TensorBoard
 
     def __init__(self, dataset: Dataset | None = None, data_path: str | None = None,
                  trained_dir=None, arch_id: str | None = None, start: bool = True,
-                 settings: QSettings | None = None):
+                 settings: QSettings | None = None, recovery_folder=AUTO):
         super().__init__()
         self.setObjectName("main_window")
         self.setWindowTitle("Autoencoder Explorer")
@@ -63,11 +65,17 @@ class MainWindow(QMainWindow, WindowMenus):
             except DatasetError as exc:
                 data_error = str(exc)
         self.session = Session(dataset=dataset, trained_dir=trained_dir, arch_id=arch_id,
-                               parent=self)
+                               parent=self, data_path=data_path if dataset is not None else None,
+                               checkpoint_folder=checkpoint_folder_for(recovery_folder))
         self._build_features()
         self._build_menus()
         self._build_status_bar()
         self.settings_store.restore_window(self, self.features)
+        self.recovery = RecoveryOffer(self, self.session.checkpoint_folder)
+        self.tabs.remember_notes(lambda key: self.settings_store.value(f"notes/{key}", False)
+                                 in (True, "true"))
+        self.tabs.note_toggled.connect(lambda key, shown: self.settings_store.set_value(
+            f"notes/{key}", shown))
         # Through lambdas, so that tests replacing the dialog methods are heard.
         self.session.guard.ask = lambda action, lines: self._ask_unsaved_weights(action, lines)
         self.session.guard.choose_folder = lambda: self._ask_unsaved_folder()
@@ -148,6 +156,7 @@ class MainWindow(QMainWindow, WindowMenus):
         from explorer.features.model.panel import ModelPanel
         from explorer.features.reconstructions.panel import ReconstructionPanel
         from explorer.features.sweeps.panel import SweepsPanel
+        from explorer.features.timelapse.panel import TimelapsePanel
         from explorer.features.training.panel import TrainingPanel
 
         session = self.session
@@ -167,11 +176,13 @@ class MainWindow(QMainWindow, WindowMenus):
         self.latent_panel = LatentPanel(session)
         self.kmeans_panel = KMeansPanel(session)
         self.latent_space_panel = LatentSpacePanel(session)
+        self.timelapse_panel = TimelapsePanel(session)
         for panel, title in ((self.training_panel, "Training"),
                              (self.recon_panel, "Reconstructions"),
                              (self.latent_panel, "Latent codes"),
                              (self.latent_space_panel, "Latent space"),
-                             (self.kmeans_panel, "K-means lab")):
+                             (self.kmeans_panel, "K-means lab"),
+                             (self.timelapse_panel, "Time-lapse")):
             self.tabs.addTab(panel, title)
         self.setCentralWidget(self.tabs)
         # The Sweep tab joins the tabs once a sweep is open (File > Open sweep);
@@ -187,7 +198,8 @@ class MainWindow(QMainWindow, WindowMenus):
         self.features: list[FeatureView] = [self.model_panel, self.training_panel,
                                             self.recon_panel, self.latent_panel,
                                             self.latent_space_panel, self.kmeans_panel,
-                                            self.sweeps_panel, self.lesson_panel]
+                                            self.timelapse_panel, self.sweeps_panel,
+                                            self.lesson_panel]
 
     def _build_status_bar(self) -> None:
         status = StatusLine(self)
@@ -239,6 +251,17 @@ class MainWindow(QMainWindow, WindowMenus):
             self.tabs.addTab(self.sweeps_panel, "Sweep")
         self.show_feature(self.sweeps_panel)
 
+    def save_scene(self, path: str | os.PathLike | None = None):
+        """File > Save scene: write what the window shows to `path` (None: ask).
+        Returns the Path written, or None (cancelled, or the error was shown)."""
+        return self.scene_actions.save(path)
+
+    def load_scene(self, path: str | os.PathLike | None = None) -> bool:
+        """File > Open scene: check the scene file, then restore it (the K-means run once
+        its model and points are live; `scene_actions.scene_restored` says when).
+        False, with a message and nothing changed, when the scene cannot be used."""
+        return self.scene_actions.load(path)
+
     def step_tab(self, step: int) -> None:
         self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
 
@@ -249,42 +272,6 @@ class MainWindow(QMainWindow, WindowMenus):
         self.settings_store.set_presentation_scale(setting)
         for action in self.scale_actions.actions():
             action.setChecked(action.data() == setting)
-
-    def on_tensorboard_toggled(self, on: bool) -> None:
-        if not on:
-            self.tensorboard_folder = None
-            self.model_panel.tensorboard_dir = None
-            return
-        if importlib.util.find_spec("tensorboard") is None:
-            # Keras' callback needs it for tf.summary; TensorFlow no longer brings it.
-            self.tensorboard_action.setChecked(False)
-            self.show_error("Logging to TensorBoard needs the tensorboard package, which is "
-                            "not installed: pip install tensorboard")
-            return
-        folder = self._ask_tensorboard_dir()
-        if not folder:
-            self.tensorboard_action.setChecked(False)
-            return
-        self.tensorboard_folder = folder
-        self._next_tensorboard_run()
-        self.statusBar().showMessage(f"Training runs are logged to TensorBoard in {folder}; "
-                                     f"see them with: tensorboard --logdir {folder}", 10000)
-
-    def _next_tensorboard_run(self) -> None:
-        """One sub-folder per run, so TensorBoard shows runs side by side."""
-        if self.tensorboard_folder and not self.session.is_training:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            self.model_panel.tensorboard_dir = os.path.join(
-                self.tensorboard_folder, f"{self.session.arch_id}-{stamp}")
-
-    def _ask_tensorboard_dir(self) -> str | None:
-        """The folder dialog, in one place so tests can replace it."""
-        folder = QFileDialog.getExistingDirectory(
-            self, "Log training runs to TensorBoard in folder",
-            self.settings_store.last_folder("tensorboard"))
-        if folder:
-            self.settings_store.set_last_folder("tensorboard", folder)
-        return folder or None
 
     def revert_to_shipped(self) -> None:
         """Model > Revert to the shipped weights, asking first if trained weights would go."""
@@ -308,6 +295,10 @@ class MainWindow(QMainWindow, WindowMenus):
         return {QMessageBox.StandardButton.Save: guard.SAVE,
                 QMessageBox.StandardButton.Discard: guard.DISCARD}.get(
                     QMessageBox.StandardButton(answer), guard.CANCEL)
+
+    def _ask_recover(self, checkpoint) -> str:
+        """Recover / Discard / Later for a run a crash left (tests replace it)."""
+        return ask_recover(self, checkpoint)
 
     def _ask_unsaved_folder(self) -> str | None:
         folder = QFileDialog.getExistingDirectory(

@@ -24,7 +24,9 @@ Keys:
   "click to place"), `space` ("map" or "full"), `source` ("latent" or
   "pixels") and `points` (how many test digits to cluster).
 - `projection`: a table with `method` ("pca", "tsne", "umap") and its
-  parameters; needs a view that offers `set_projection(method, **params)`.
+  parameters (perplexity; n_neighbors, min_dist), for the map of the tab its
+  `tab` names, else of the tab in front (Latent space or K-means lab; else
+  the K-means lab's).
 - `presentation`: true or false (full screen, large type).
 - `scale`: the presentation scale, a number from 1 to 3 or "fit".
 """
@@ -179,16 +181,22 @@ def _once(signal, slot: Callable[[], None]) -> None:
 
 
 # ----------------------------------------------------------------- the rest
-def _apply_tab(window, value: str) -> str | None:
+def _find_tab(window, value: str) -> tuple[int, str | None]:
+    """(index, None), or (-1, a sentence naming the tabs there are)."""
     tabs = window.tabs
     wanted = value.strip().lower()
     titles = [tabs.tabText(i) for i in range(tabs.count())]
     for i, title in enumerate(titles):
-        page = tabs.widget(i)
-        if wanted in (title.replace("&", "").lower(), getattr(page, "feature_key", "")):
-            tabs.setCurrentIndex(i)
-            return None
-    return f"no tab is called {value!r}; the tabs are {', '.join(titles)}"
+        if wanted in (title.replace("&", "").lower(), getattr(tabs.widget(i), "feature_key", "")):
+            return i, None
+    return -1, f"no tab is called {value!r}; the tabs are {', '.join(titles)}"
+
+
+def _apply_tab(window, value: str) -> str | None:
+    index, problem = _find_tab(window, value)
+    if index >= 0:
+        window.tabs.setCurrentIndex(index)
+    return problem
 
 
 def _apply_noise(window, value: float) -> None:
@@ -216,16 +224,25 @@ def _apply_kmeans(window, value: Mapping[str, Any]) -> str | None:
 
 
 def _apply_projection(window, value: Mapping[str, Any]) -> str | None:
-    params = {k: v for k, v in value.items() if k != "method"}
-    for feature in window.features:
-        setter = getattr(feature, "set_projection", None)
-        if callable(setter):
-            try:
-                setter(value["method"], **params)
-            except (TypeError, ValueError) as exc:
-                return str(exc)
-            return None
-    return "not supported yet: no view of this window lets a step choose the projection"
+    """The map of the tab named by `tab` in the table, else of the tab in front when
+    it draws one (Latent space, K-means lab), else the K-means lab's: one projection
+    computed, not one per tab."""
+    params = {k: v for k, v in value.items() if k not in ("method", "tab")}
+    in_front = window.tabs.currentWidget()
+    if "tab" in value:
+        index, problem = _find_tab(window, str(value["tab"]))
+        if problem:
+            return problem
+        in_front = window.tabs.widget(index)
+    views = [f for f in [in_front, *window.features]
+             if getattr(f, "projection_controls", None) is not None]
+    if not views:
+        return "not supported: no view of this window draws a projection"
+    try:
+        views[0].projection_controls.set_projection(value["method"], **params)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _apply_presentation(window, value: bool) -> None:

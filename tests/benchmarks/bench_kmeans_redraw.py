@@ -86,16 +86,16 @@ def _machine() -> str:
 
 def _previous_show_agreement(self, labels, truth, k) -> None:
     """ConfusionView.show_agreement as it was: both figures from the labels, every cell laid out."""
-    from explorer.core import kmeans
+    from explorer.core import cluster_metrics
 
     if labels is None:
         self.set_counts(None)
         self.purity_label.setText("purity – · NMI –  (after the first assignment)")
         return
     self._cells = [None] * len(self._cells)
-    self.set_counts(kmeans.confusion_matrix(labels, truth, k))
-    self.purity_label.setText(f"purity {kmeans.purity(labels, truth):.3f} · "
-                              f"NMI {kmeans.normalized_mutual_info(labels, truth):.3f}")
+    self.set_counts(cluster_metrics.confusion_matrix(labels, truth, k))
+    self.purity_label.setText(f"purity {cluster_metrics.purity(labels, truth):.3f} · "
+                              f"NMI {cluster_metrics.normalized_mutual_info(labels, truth):.3f}")
 
 
 class _PreviousPath:

@@ -3,6 +3,7 @@
     python tests/benchmarks/run_all.py            # full pass (about 15 minutes)
     python tests/benchmarks/run_all.py --quick    # a short pass
     python tests/benchmarks/run_all.py --only startup memory
+    python tests/benchmarks/run_all.py --only soak    # opt-in: an hour (10 minutes with --quick)
 
 Each benchmark compares the two sides of its target within one run,
 alternating and repeating, so the figures are ratios or percentiles that
@@ -33,14 +34,18 @@ BENCHMARKS = [
     ("kmeans_redraw", "bench_kmeans_redraw", "redraw 10,000 points + Voronoi"),
     ("tsne", "bench_tsne", "t-SNE of 2,000 codes: ours / scikit-learn"),
     ("umap", "bench_umap", "UMAP of 8,000 codes, compilation apart"),
+    ("timelapse", "bench_timelapse", "training with the time-lapse / without"),
     ("slider", "bench_slider", "noise slider to repaint, conv"),
     ("memory", "bench_memory", "peak RSS, 70,000 digits + 1 epoch"),
     ("sweep", "bench_sweep", "2 one-thread workers / one process; engine overhead per trial"),
     ("latent_hover", "bench_latent_hover", "mouse move on the latent map to the decoded digit, conv"),
     ("latent_stroke", "bench_latent_stroke", "a drawn stroke to every linked view, conv"),
     ("latent_grid", "bench_latent_grid", "15x15 decoder grid over the visible map, conv"),
+    ("scene", "bench_scene", "a scene's K-means run saved, and restored by replaying it"),
     ("lesson_step", "bench_lesson_step", "lesson step switching architecture to reconstructions shown"),
+    ("soak", "soak", "an hour of scripted use in the window (10 minutes quick)"),
 ]
+OPT_IN = {"soak"}  # long: run only when named with --only
 
 
 def _figure(name: str, r: dict) -> str:
@@ -70,11 +75,22 @@ def _figure(name: str, r: dict) -> str:
         return (f"compile {r['compile_s']:.1f} s (once per process), then {r['first_map_s']:.1f} s "
                 f"and {r['second_map_s']:.1f} s per map; import {r['import_s']:.1f} s; 10-NN "
                 f"agreement {r['map_agreement']:.3f} (code {r['code_agreement']:.3f})")
+    if name == "timelapse":
+        return "; ".join(
+            f"{a} recording {row['record_ms_per_epoch']:.0f} ms = "
+            f"{row['record_share_of_epoch']:.1%} of an epoch; samples/s with / without "
+            f"{row['with_samples_per_s']:,} / {row['without_samples_per_s']:,} = {row['ratio']:.2f}"
+            for a, row in r["rows"].items())
     if name == "latent_grid":
         return (f"conv p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms "
                 f"(denoise p50 {r['denoise_p50_ms']:.1f} ms, p95 {r['denoise_p95_ms']:.1f} ms)")
     if name in ("slider", "latent_hover", "latent_stroke"):
         return f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms"
+    if name == "scene":
+        d, w = r["default"], r["worst"]
+        return (f"{d['points']:,} points, {d['half_steps']} half steps: save {d['save_ms']:.0f} ms, "
+                f"restore {d['restore_ms']:.0f} ms ({d['file_kb']:.0f} kB); {w['points']:,} points, "
+                f"{w['half_steps']} half steps: restore {w['restore_ms']:.0f} ms")
     if name == "lesson_step":
         a, b = r["settled"], r["rapid"]
         return (f"settled: max {a['max_s']:.2f} s, revisits p50 {a['revisit_p50_s']:.2f} s "
@@ -87,6 +103,11 @@ def _figure(name: str, r: dict) -> str:
                 f"(median of paired runs {pairs}; medians {r['sequential_s']:.1f} s / "
                 f"{r['sweep_s']:.1f} s; start-up included {r['cold_ratio']:.2f}); engine "
                 f"overhead {r['overhead_per_trial_s']:.2f} s per trial")
+    if name == "soak":
+        return (f"growth {r['growth_after_minute_mb']['mb']:+.0f} MB after minute "
+                f"{r['growth_after_minute_mb']['from_minute']}, worst minute p99 "
+                f"{r['worst_minute_p99_late_ms']:.0f} ms, max {r['max_late_ms']:.0f} ms, "
+                f"{r['n_exceptions']} exceptions")
     return json.dumps(r)
 
 
@@ -113,7 +134,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", nargs="*", help="names: " + ", ".join(b[0] for b in BENCHMARKS))
     args = parser.parse_args()
-    chosen = [b for b in BENCHMARKS if not args.only or b[0] in args.only]
+    chosen = [b for b in BENCHMARKS if b[0] in args.only] if args.only else [
+        b for b in BENCHMARKS if b[0] not in OPT_IN]
     results = {}
     for name, module, _ in chosen:
         t0 = time.perf_counter()

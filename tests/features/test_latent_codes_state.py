@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage
-from scripted_session import ScriptedSession, Shown
 
 from explorer.core import views
 from explorer.features.latent_codes.state import (
@@ -29,18 +28,6 @@ from explorer.features.latent_codes.state import (
 WAIT = 10000  # the delay timer must fire; the machine is shared
 GREY_LUT = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
 RED_LUT = np.stack([np.arange(256), np.zeros(256), np.zeros(256)], axis=1).astype(np.uint8)
-
-
-@pytest.fixture
-def session(qtbot, tiny, tmp_path):
-    s = ScriptedSession(tiny, tmp_path)
-    yield s
-    assert s.shutdown(5000)
-
-
-@pytest.fixture
-def shown():
-    return Shown()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scripted_session import ScriptedSession, Shown
 
 from explorer.core import latent_map as lm
 from explorer.core.latent_space import Clusters, Decoded
@@ -20,18 +19,7 @@ from explorer.features.latent_space.lab import LatentSpaceLab
 from explorer.features.latent_space.map_state import LOADING
 
 WAIT = 10000
-
-
-@pytest.fixture
-def session(qtbot, tiny, tmp_path):
-    s = ScriptedSession(tiny, tmp_path, arch_id="simple")
-    yield s
-    assert s.shutdown(5000)
-
-
-@pytest.fixture
-def shown():
-    return Shown()
+ARCH_ID = "simple"  # the session fixture's model (tests/features/conftest.py)
 
 
 @pytest.fixture

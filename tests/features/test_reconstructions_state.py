@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage
-from scripted_session import ScriptedSession, Shown
 
 from explorer.core import views
 from explorer.features.reconstructions.state import (
@@ -22,18 +21,6 @@ from explorer.features.reconstructions.state import (
 from explorer.services.selection import VIEW_KEY
 
 WAIT = 10000  # the delay timer must fire; the machine is shared
-
-
-@pytest.fixture
-def session(qtbot, tiny, tmp_path):
-    s = ScriptedSession(tiny, tmp_path)
-    yield s
-    assert s.shutdown(5000)
-
-
-@pytest.fixture
-def shown():
-    return Shown()
 
 
 @pytest.fixture

@@ -113,12 +113,14 @@ def run_kind(kind: Kind, cases: int, seed: int = 0, first: int = 0,
     with tempfile.TemporaryDirectory(prefix=f"fuzz-{kind.name}-") as tmp:
         folder = Path(tmp) / "case"
         folder.mkdir()
-        kind.make_case(random.Random(0), folder)  # build the seeds outside the measurement
-        if kind.uses_keras:  # warm Keras up (its first load imports and traces)
-            try:
-                kind.load(folder / next(p.name for p in folder.iterdir()))
-            except kind.errors:
-                pass
+        # Build the seeds outside the measurement and warm the loader up: its
+        # first load imports (Keras traces, PIL finds its plugins), which made
+        # case 0 "slow" on a loaded machine for the imports' sake.
+        warm_up, _ = kind.make_case(random.Random(0), folder)
+        try:
+            kind.load(warm_up)
+        except Exception:  # noqa: BLE001 - the real cases report what a load raises
+            pass
         if trace:
             tracemalloc.start()
         try:

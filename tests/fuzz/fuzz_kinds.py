@@ -521,6 +521,55 @@ def _lesson_errors():
     return (LessonError,)
 
 
+# ------------------------------------------------------------------ scene
+@functools.lru_cache(maxsize=1)
+def _scene_seed() -> str:
+    """A scene as File > Save scene writes it, with a K-means run of a few half steps."""
+    from explorer.core import kmeans_state, scene_file
+    from explorer.core.kmeans import KMeansStepper
+
+    points = np.random.default_rng(0).normal(0, 1, (80, 2))
+    stepper = KMeansStepper(points, 3, seed=0)
+    for _ in range(2):
+        stepper.step()
+    scene = scene_file.Scene(
+        architecture="simple", weights=scene_file.WeightsRef("shipped", "/w/simple.weights.h5",
+                                                             "0" * 64),
+        tab="kmeans", noise=0.25, noise_seed=2, digit_mode="first", digits=tuple(range(10)),
+        kmeans=scene_file.KMeansScene(3, 0, "k-means++", "latent", "map", 80,
+                                      kmeans_state.export_run(stepper)),
+        projection="pca", plot_ranges={"kmeans_plot": (-3.0, 3.0, -2.0, 2.0)},
+        presentation_scale=1.25)
+    return json.dumps(scene_file.scene_to_json(scene), indent=1)
+
+
+def _scene_case(rng: random.Random, folder: Path) -> tuple[Path, str]:
+    text = _scene_seed()
+    choice = rng.random()
+    if choice < 0.25:
+        data, note = mut.blind(rng, text.encode())
+    elif choice < 0.85:
+        obj, note = mut.json_confusion(rng, json.loads(text))
+        data = json.dumps(obj).encode()
+    else:
+        data, note = mut.json_text_forgery(rng, text)
+    path = folder / "lecture.scene.json"
+    path.write_bytes(data)
+    return path, note
+
+
+def _read_scene(path: Path) -> Any:
+    from explorer.core import scene_file
+
+    return scene_file.read_scene(path)
+
+
+def _scene_errors():
+    from explorer.core.scene_file import SceneError
+
+    return (SceneError,)
+
+
 # ------------------------------------------------------------------ kinds
 def _data_errors():
     from explorer.core.data import DatasetError
@@ -554,6 +603,7 @@ def kinds() -> dict[str, Kind]:
         Kind("metadata.json", _metadata_case, _load_metadata, _store_errors()),
         Kind("keras", _keras_case, _open_keras, _store_errors(), uses_keras=True),
         Kind("lesson", _lesson_case, _load_lesson, _lesson_errors()),
+        Kind("scene", _scene_case, _read_scene, _scene_errors()),
     )}
 
 

@@ -219,6 +219,28 @@ def test_with_the_lesson_open_every_control_of_every_tab_fits(qtbot, tiny, tmp_p
     w.close()
 
 
+def test_on_a_narrow_window_the_model_panel_steps_aside_for_the_lesson_and_comes_back(
+        qtbot, tiny, tmp_path):
+    from explorer.ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(dataset=tiny, trained_dir=tmp_path / "none", settings=settings)
+    qtbot.addWidget(w)
+    w.resize(1024, 640)
+    with qtbot.waitSignal(w.session.backend_ready, timeout=TIMEOUT):
+        w.show()
+    assert w.model_dock.isVisible()
+    w.toggle_lesson_action.trigger()
+    assert w.lesson_dock.dock.isVisible() and not w.model_dock.isVisible()
+    assert "F9" in w.statusBar().currentMessage()
+    w.toggle_lesson_action.trigger()  # the lesson closes: the model panel is back
+    assert not w.lesson_dock.dock.isVisible() and w.model_dock.isVisible()
+    w.resize(1800, 1000)
+    w.toggle_lesson_action.trigger()  # room for both: nothing moves
+    assert w.lesson_dock.dock.isVisible() and w.model_dock.isVisible()
+    w.close()
+
+
 def test_moving_the_noise_measures_the_test_loss_again_at_that_noise(shipped_window, qtbot):
     w = shipped_window
     w.open_lesson(str(lesson_file.builtin_lessons()[0]))
@@ -235,16 +257,17 @@ def test_moving_the_noise_measures_the_test_loss_again_at_that_noise(shipped_win
     assert "inputs with noise 0.50" in player.rows[0].why
 
 
-def test_the_second_lesson_walks_through_with_only_the_projection_unsupported(shipped_window, qtbot):
-    """'What the code knows' applies step by step; the t-SNE step says, until the Latent
-    space tab lets a step choose the projection, that it cannot."""
+def test_the_second_lesson_walks_through_and_its_t_sne_step_chooses_t_sne(shipped_window, qtbot):
+    """'What the code knows' applies step by step, its t-SNE step in the Latent space tab."""
     w = shipped_window
     assert w.open_lesson(str(lesson_file.builtin_lessons()[1]))
     player = w.lesson_dock.player
     for index, step in enumerate(player.steps):
         player.go(index)
-        for problem in player.problems:
-            assert problem.startswith("projection: not supported yet"), (step.title, problem)
+        assert player.problems == [], (step.title, player.problems)
+        if "projection" in step.setup:
+            controls = w.latent_space_panel.projection_controls
+            assert controls.combo.currentData() == step.setup["projection"]["method"]
         if "tab" in step.setup:
             assert w.tabs.tabText(w.tabs.currentIndex()) == step.setup["tab"]
     assert w.kmeans_panel.source == "pixels" and w.kmeans_panel.full_space

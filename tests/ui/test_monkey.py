@@ -2,14 +2,18 @@
 
 Clicks on every enabled button, slider and spin moves, architecture and
 combo changes, tab switches, mouse clicks and moves on the plots, menu
-actions, dataset switches, short training runs started, paused and stopped,
-window resizes. Dialogs are replaced by ones that answer at random: cancel,
-a good file or a bad one. It fails on
+actions, every feature's demo keys, presentation mode and its scales, the
+model dock shown and hidden, tab stepping, dataset switches, short training
+runs started, paused and stopped, window resizes. Each seed first tours the
+window: every tab (the Sweep tab too, a sweep being opened) and every menu
+action once, so no action is left to chance. Dialogs are replaced by ones
+that answer at random: cancel, a good file or a bad one. It fails on
 
 * any exception raised in a Qt slot or virtual method (pytest-qt's capture,
-  left on), or in a model-thread job (type names in error messages and in
-  the worker's failure log: a deliberate bad file gives a StoreError, never
-  a TypeError);
+  left on), reaching sys.excepthook or threading.excepthook, or in a
+  model-thread job (type names in error messages and in the worker's
+  failure log: a deliberate bad file gives a StoreError, never a
+  TypeError); a critical or fatal Qt message;
 * a hang: faulthandler dumps every thread's stack and ends the run;
 * an inconsistent end state: a run still going, buttons in the wrong state,
   a thread left running, a file of the trained/ folder changed.
@@ -27,12 +31,13 @@ import random
 import re
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSlider,
@@ -49,6 +54,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core import store
 from explorer.services import workers
+from explorer.services.features import FeatureView
 from explorer.ui.main_window import MainWindow
 
 SEEDS = [int(s) for s in os.environ.get("EXPLORER_MONKEY_SEEDS", "1,2,3").split(",") if s]
@@ -90,8 +96,12 @@ class Monkey:
             (6, self.train), (4, self.stop_or_pause), (3, self.resize),
             (4, self.click_plot), (3, self.hover_plot), (2, self.drag_centroid),
             (4, self.trigger_action), (2, self.switch_dataset), (2, self.toggle_check),
-            (3, self.wait_a_while),
+            (3, self.wait_a_while), (5, self.demo_action), (2, self.toggle_presentation),
+            (1, self.choose_scale), (2, self.toggle_dock), (2, self.step_tabs),
         ]
+        self.triggered: set[str] = set()  # objectNames of the window actions fired
+        self.tabs_seen: set[str] = set()
+        self.toured: set[str] = set()  # the actions the tour came to (fired if enabled)
 
     # ------------------------------------------------------------ driver
     def run(self, n: int) -> None:
@@ -187,6 +197,7 @@ class Monkey:
         tabs = self.window.tabs
         index = self.rng.randrange(tabs.count())
         tabs.setCurrentIndex(index)
+        self.tabs_seen.add(tabs.tabText(index))
         return f"tab {tabs.tabText(index)}"
 
     def train(self) -> str:
@@ -277,8 +288,59 @@ class Monkey:
         if not actions:
             return "no action"
         action = self.rng.choice(actions)
+        return self._fire(action)
+
+    def _fire(self, action) -> str:
         action.trigger()
+        self.triggered.add(action.objectName() or action.text())
+        self.tabs_seen.add(self.window.tabs.tabText(self.window.tabs.currentIndex()))
         return f"action {action.objectName() or action.text()}"
+
+    def _window_action(self, name: str):
+        return next((a for a in self._user_actions() if a.objectName() == name), None)
+
+    def demo_action(self) -> str:
+        """A feature's demo key, as a lecturer presses it (the menus hold each one)."""
+        demos = [d for f in self.window.features if isinstance(f, FeatureView)
+                 for d in f.demo_actions()]
+        action = self._window_action(self.rng.choice(demos).name)
+        if action is None or not action.isEnabled():
+            return "demo action disabled"
+        return self._fire(action)
+
+    def toggle_presentation(self) -> str:
+        return self._fire(self.window.presentation_action)
+
+    def choose_scale(self) -> str:
+        action = self.rng.choice(self.window.scale_actions.actions())
+        action.trigger()
+        return f"presentation scale {action.text()}"
+
+    def toggle_dock(self) -> str:
+        return self._fire(self.window.toggle_dock_action)
+
+    def step_tabs(self) -> str:
+        action = self.rng.choice((self.window.next_tab_action, self.window.previous_tab_action))
+        return self._fire(action)
+
+    def tour(self) -> None:
+        """Every tab once, then every menu action once (Quit and downloads aside)."""
+        tabs = self.window.tabs
+        for index in range(tabs.count()):
+            tabs.setCurrentIndex(index)
+            self.tabs_seen.add(tabs.tabText(index))
+            self.qtbot.wait(20)
+            self.done.append(f"tour: tab {tabs.tabText(index)}")
+        for action in self._user_actions():
+            if action.isSeparator() or SKIPPED_ACTIONS.search(f"{action.objectName()} {action.text()}"):
+                continue
+            self.keep_runs_short()
+            self.toured.add(action.objectName() or action.text())
+            if action.isEnabled():
+                self.done.append(f"tour: {self._fire(action)}")
+            self.qtbot.wait(10)
+        if self.window.presentation.is_active:
+            self.window.presentation_action.setChecked(False)
 
     def switch_dataset(self) -> str:
         kind = self.rng.choice(("good", "bad", "original"))
@@ -339,7 +401,10 @@ def answers(rng: random.Random, files: dict[str, Path]):
             "_ask_unsaved_weights": lambda *_a, **_k: rng.choice(["save", "discard", "cancel"]),
             "_ask_unsaved_folder": lambda *_a, **_k: rng.choice([None, str(files["saves"])]),
             "_ask_dataset_path": lambda *_a, **_k: rng.choice(
-                [None, str(files["bad_npz"]), str(files["good_npz"])])}
+                [None, str(files["bad_npz"]), str(files["good_npz"])]),
+            "_ask_sweep_folder": lambda *_a, **_k: rng.choice(
+                [None, str(files["sweep"]), str(files["saves"])]),
+            "_ask_recover": lambda *_a, **_k: "later"}
 
 
 def patch_dialogs(monkeypatch, window: MainWindow, rng: random.Random,
@@ -372,8 +437,16 @@ def patch_dialogs(monkeypatch, window: MainWindow, rng: random.Random,
 
 
 # ------------------------------------------------------------------ test
+@pytest.fixture(scope="module")
+def sweep_folder(tmp_path_factory) -> Path:
+    """A small sweep (four one-epoch trials) for the Sweep tab: written once."""
+    from sweep_folders import write_small_sweep
+
+    return write_small_sweep(tmp_path_factory.mktemp("sweep"))
+
+
 @pytest.fixture
-def files(tmp_path, embedded) -> dict[str, Path]:
+def files(tmp_path, embedded, sweep_folder) -> dict[str, Path]:
     trained = tmp_path / "trained"
     shutil.copytree(TRAINED, trained)
     saves = tmp_path / "saves"
@@ -390,7 +463,8 @@ def files(tmp_path, embedded) -> dict[str, Path]:
     bad = tmp_path / "bad.npz"
     bad.write_bytes(good.read_bytes()[:3000])
     return {"trained": trained, "saves": saves, "blocker": blocker, "garbage_weights": garbage,
-            "good_npz": good, "bad_npz": bad, "original": embedded.subset(300, 100)}
+            "good_npz": good, "bad_npz": bad, "original": embedded.subset(300, 100),
+            "sweep": sweep_folder}
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -407,13 +481,52 @@ def test_monkey(qtbot, monkeypatch, caplog, capsys, files, seed):
         os.close(terminal)
 
 
+def _crash_recorders(monkeypatch) -> tuple[list[str], object]:
+    """Record what reaches sys.excepthook, threading.excepthook and Qt's critical
+    and fatal messages (each passed on to the hook before it, pytest-qt's among
+    them). Returns the list and the Qt handler to put back."""
+    crashes: list[str] = []
+    python_hook, thread_hook = sys.excepthook, threading.excepthook
+
+    def on_exception(kind, value, tb):
+        crashes.append(f"{kind.__name__}: {value}")
+        python_hook(kind, value, tb)
+
+    def on_thread_exception(args):
+        crashes.append(f"in thread {args.thread}: {args.exc_type.__name__}: {args.exc_value}")
+        thread_hook(args)
+
+    monkeypatch.setattr(sys, "excepthook", on_exception)
+    monkeypatch.setattr(threading, "excepthook", on_thread_exception)
+    qt_handler = None
+
+    def on_qt_message(kind, context, message):
+        if kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+            crashes.append(f"Qt {kind.name}: {message}")
+        if qt_handler is not None:
+            qt_handler(kind, context, message)
+
+    qt_handler = qInstallMessageHandler(on_qt_message)
+    return crashes, qt_handler
+
+
 def _monkey(qtbot, monkeypatch, caplog, files, seed) -> None:
+    crashes, qt_handler = _crash_recorders(monkeypatch)
+    try:
+        _drive(qtbot, monkeypatch, caplog, files, seed, crashes)
+    finally:
+        qInstallMessageHandler(qt_handler)
+
+
+def _drive(qtbot, monkeypatch, caplog, files, seed, crashes: list[str]) -> None:
     caplog.set_level(logging.WARNING)
     repo_before = _digest(TRAINED)
     trained_before = _digest(files["trained"])
     rng = random.Random(seed)
+    checkpoints = files["saves"].parent / "checkpoints"
     window = MainWindow(dataset=files["original"], trained_dir=files["trained"],
-                        arch_id=rng.choice(("simple", "conv")), start=False)
+                        arch_id=rng.choice(("simple", "conv")), start=False,
+                        recovery_folder=checkpoints)
     qtbot.addWidget(window)
     session = window.session
     errors: list[str] = []
@@ -424,6 +537,9 @@ def _monkey(qtbot, monkeypatch, caplog, files, seed) -> None:
     # The first actions land while TensorFlow is still loading, as in a real start.
     monkey.run(10)
     qtbot.waitUntil(lambda: session.is_ready, timeout=TIMEOUT)
+    window.open_sweep(str(files["sweep"]))  # the Sweep tab joins the tabs
+    qtbot.waitUntil(lambda: window.tabs.indexOf(window.sweeps_panel) >= 0, timeout=TIMEOUT)
+    monkey.tour()
     monkey.run(ACTIONS - 10)
 
     # ---- the end state: idle, consistent, nothing lost
@@ -462,6 +578,14 @@ def _monkey(qtbot, monkeypatch, caplog, files, seed) -> None:
                    if UNEXPECTED.search(m.strip().splitlines()[-1] if m.strip() else "")]
     log = "\n".join(monkey.done[-40:])
     assert unexpected == [], f"seed {seed}: {unexpected}\nlast actions:\n{log}"
+    assert crashes == [], f"seed {seed}: {crashes}\nlast actions:\n{log}"
+    # Every tab (Latent space and Sweep among them) and every demo key was come to.
+    titles = {window.tabs.tabText(i) for i in range(window.tabs.count())}
+    assert {"Latent space", "Sweep"} <= titles and titles <= monkey.tabs_seen
+    demos = {d.name for f in window.features for d in f.demo_actions()}
+    assert demos and demos <= monkey.toured, demos - monkey.toured
+    assert {"presentation_action", "toggle_dock_action", "next_tab_action",
+            "previous_tab_action"} <= monkey.triggered
     assert _digest(files["trained"]) == trained_before, "a pre-trained file was overwritten"
     assert _digest(TRAINED) == repo_before, "the repository's trained/ was written"
     saved = store.weights_path(session.arch_id, files["saves"])
@@ -469,6 +593,9 @@ def _monkey(qtbot, monkeypatch, caplog, files, seed) -> None:
         assert saved.stat().st_size > 1000
     assert not [p for p in files["trained"].iterdir() if p.name.startswith(".")], \
         "temporary files left in trained/"
+    # Every run ended (finished, stopped or failed): none left a recovery checkpoint.
+    left = sorted(p.name for p in checkpoints.iterdir()) if checkpoints.exists() else []
+    assert left == [], f"recovery checkpoints left: {left}"
 
     window.session.guard.ask = lambda *_a: "discard"  # the last close must go through
     window.close()
@@ -477,6 +604,7 @@ def _monkey(qtbot, monkeypatch, caplog, files, seed) -> None:
     assert workers.running_threads() == []
     n_clicks = sum(1 for d in monkey.done if d.split(": ", 1)[1].startswith("click "))
     print(f"\nmonkey seed {seed}: {len(monkey.done)} actions ({n_clicks} clicks, "
+          f"{len(monkey.triggered)} distinct menu actions fired, "
           f"{monkey.trainings} trainings, {len(errors)} error messages, "
           f"{len(failures)} logged failures); slowest action {monkey.slowest[0]:.2f} s "
           f"({monkey.slowest[1]})", file=sys.stderr)

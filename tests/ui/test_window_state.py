@@ -71,7 +71,7 @@ def test_an_architecture_switch_does_not_wait_and_the_weights_follow(window, qtb
     assert window_state.current(window)["architecture"] == "simple-8"
 
 
-def test_weights_that_are_not_there_and_projection_say_so(window, tmp_path):
+def test_weights_that_are_not_there_say_so(window, tmp_path):
     problems = window_state.apply(window, {"weights": "shipped"})
     assert len(problems) == 1 and "no shipped weights for simple" in problems[0]
     assert "weights:" in window_state.apply(window, {"weights": "missing.weights.h5"},
@@ -79,8 +79,25 @@ def test_weights_that_are_not_there_and_projection_say_so(window, tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     assert "not a Keras weights file" in window_state.apply(
         window, {"weights": "notes.txt"}, base_dir=tmp_path)[0]
-    assert window_state.apply(window, {"projection": {"method": "tsne", "perplexity": 30}}) == [
-        "projection: not supported yet: no view of this window lets a step choose the projection"]
+
+
+def test_a_projection_is_chosen_in_the_map_of_the_tab_in_front(window):
+    controls = window.latent_space_panel.projection_controls
+    assert window_state.apply(window, {"tab": "Latent space",
+                                       "projection": {"method": "tsne", "perplexity": 12}}) == []
+    assert controls.combo.currentData() == "tsne" and controls.perplexity_spin.value() == 12
+    assert window.kmeans_panel.projection_controls.combo.currentData() == "pca"  # one map only
+    assert window_state.apply(window, {"projection": {"method": "umap", "perplexity": 5}}) == [
+        "projection: umap has no parameter 'perplexity' (it has: n_neighbors, min_dist)"]
+    problems = window_state.apply(window, {"projection": {"method": "tsne", "perplexity": 1e6}})
+    assert problems and problems[0].startswith("projection: perplexity must be a number from 2")
+    assert controls.perplexity_spin.value() == 12  # a refused setup changes nothing
+    assert window_state.apply(window, {"projection": {"method": "umap", "n_neighbors": 8,
+                                                      "tab": "K-means lab"}}) == []
+    kmeans_controls = window.kmeans_panel.projection_controls
+    assert kmeans_controls.combo.currentData() == "umap"
+    assert kmeans_controls.neighbours_spin.value() == 8
+    assert controls.combo.currentData() == "tsne"  # the tab in front was not the one named
 
 
 def test_shipped_weights_load_again_over_fresh_ones(qtbot, tiny, tmp_path):

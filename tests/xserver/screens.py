@@ -1,13 +1,14 @@
 """Screenshots of every tab on a real X screen, for looking at (not a test).
 
     ../shared/tools/at-screen 1280x720 /tmp/unused.png 200 -- \\
-        python tests/xserver/screens.py OUT_DIR [--presentation] [--lab] [--lesson 1,7,12]
+        python tests/xserver/screens.py OUT_DIR [--presentation] [--notes] [--lesson 1,7,12]
 
 opens the window (shipped weights, the embedded sample, no user settings)
 on the DISPLAY it is given, waits for the model, steps the K-means lab
 three iterations, and saves the whole screen (window frame included) once
-per tab as OUT_DIR/<n>-<tab>.png; then quits. With --lesson, instead of the
-tabs: the built-in homework lesson's steps given (1-based), each once its
+per tab as OUT_DIR/<n>-<tab>.png; then quits. --notes opens each tab's
+"What am I looking at?" note before its picture. With --lesson, instead of
+the tabs: the built-in homework lesson's steps given (1-based), each once its
 reconstructions and figures are in, as OUT_DIR/lesson-<n>.png.
 """
 
@@ -28,6 +29,7 @@ def main() -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--presentation", action="store_true")
     parser.add_argument("--arch", default="simple")
+    parser.add_argument("--notes", action="store_true", help="open every tab's note")
     parser.add_argument("--lesson", default="", help="homework steps to shoot, e.g. 1,7,12")
     args = parser.parse_args()
     os.environ.pop("QT_QPA_PLATFORM", None)
@@ -59,6 +61,8 @@ def main() -> int:
             return 0
         for i in range(window.tabs.count()):
             window.tabs.setCurrentIndex(i)
+            if args.notes and not window.tabs.about_button.isChecked():
+                window.tabs.toggle_note()
             wait(app, lambda: False, 1.5)
             name = window.tabs.tabText(i).lower().replace(" ", "-")
             shot = window.screen().grabWindow(0)

@@ -18,16 +18,20 @@ into the space K-means runs in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from explorer.core import exporting, latent_points
+from explorer.core import exporting, kmeans_state, latent_points
 from explorer.core.kmeans import KMeansStepper
+from explorer.core.kmeans_state import KMeansRunError, RunState
 from explorer.core.latent_points import PointSet
+from explorer.features.kmeans import saved_runs
 from explorer.features.kmeans.animation import RunAnimation
 from explorer.features.kmeans.geometry import CentroidTrails, ClusteredSpace
+from explorer.features.kmeans.saved_runs import ReplayedRun
 from explorer.widgets.formatting import plural
 
 PLACING = "click to place"
@@ -183,6 +187,41 @@ class KMeansLab(QObject):
             self._trails.drop_last()
         self.changed.emit()
         self.stepped.emit("undo")
+
+    # ------------------------------------------------- saved runs (scenes)
+    def export_run(self) -> RunState | None:
+        """The current run (start and half steps), or None before there are centroids."""
+        return kmeans_state.export_run(self.stepper) if self.stepper is not None else None
+
+    def replay(self, run: RunState) -> Callable[[], ReplayedRun]:
+        """The replay of a saved run on the current points, to run on the model thread
+        (saved_runs.replay_on); KMeansRunError at once when there are no points."""
+        if self.points is None:
+            raise KMeansRunError(NO_POINTS_YET)
+        return saved_runs.replay_on(self.points, self.full_space, self.space.matrix, run,
+                                    self.max_k)
+
+    def adopt(self, replayed: ReplayedRun) -> bool:
+        """Show a replayed run: J, the centroids, the trails and Back as they were saved.
+        False (nothing changed) when the lab's points or space changed meanwhile."""
+        if replayed.points is not self.points or replayed.full_space != self.full_space:
+            return False
+        self.stop_animation()
+        space, stepper = self.space, replayed.stepper
+        self.stepper = stepper
+        self._trails.restart(space.to_plot(replayed.run.start))
+        for centroids in replayed.updates:
+            self._trails.add(space.to_plot(centroids))
+        self._say("")
+        if stepper.k != self.k:
+            self.k = stepper.k
+            self.k_changed.emit(stepper.k)
+        self.changed.emit()
+        return True
+
+    def restore_run(self, run: RunState) -> None:
+        """Replay `run` here and now and show it (raises KMeansRunError, the lab unchanged)."""
+        self.adopt(self.replay(run)())
 
     # --------------------------------------------------------- animation
     def toggle_run(self) -> None:

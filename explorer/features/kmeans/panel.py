@@ -12,19 +12,32 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from explorer.core.kmeans import KMeansStepper
 from explorer.core.latent_points import PointSet
 from explorer.features.kmeans.animation import DEFAULT_SPEED
+from explorer.features.kmeans.comparison_view import FullVersusMapView
 from explorer.features.kmeans.derivation import DerivationView, JPlot, StepReadout
 from explorer.features.kmeans.lab import DEFAULT_K, INITS, NO_POINTS_YET, KMeansLab
 from explorer.features.kmeans.layout import column, combo, named, spin, splitter
+from explorer.features.kmeans.map_binding import KMeansMapBinding
 from explorer.features.kmeans.plot import MAX_K, ConfusionView, KMeansPlot
 from explorer.features.kmeans.points_feed import DEFAULT_POINTS, SOURCES, PointsFeed
 from explorer.features.kmeans.prototypes import Prototypes
 from explorer.services.features import DemoAction, ExportablePlot, FeatureView, FileExport
 from explorer.services.session import Session
+from explorer.widgets.map_quality import MapQualityView
+from explorer.widgets.projection_controls import ProjectionControls
 from explorer.widgets.theme import text_colour
 
 SPACES = ("2-D projection", "full latent space")
@@ -35,6 +48,12 @@ class KMeansPanel(QWidget, FeatureView):
     """The "K-means lab" tab: `lab` and `feed` hold its state, the widgets show it."""
 
     feature_key = "kmeans"
+    about = ("K-means groups the points into K clusters by lowering <b>J</b>, the mean squared "
+             "distance of each point to its cluster's centre. It alternates two <b>half steps</b>, "
+             "each of which can only lower J: <b>Assign</b> gives every point to its nearest "
+             "centre (the best r for fixed μ), <b>Update</b> moves every centre to the mean of "
+             "its points (the best μ for fixed r). Back undoes one half step; the table shows how "
+             "well the clusters match the true digits.")
 
     points_ready = Signal(object)  # the PointSet just received
     stepped = Signal(str)  # "assign", "update" or "undo", after the redraw
@@ -129,15 +148,24 @@ class KMeansPanel(QWidget, FeatureView):
             speed.addWidget(widget, stretch)
         side = column(form, buttons, speed, (self.j_plot, 1), self.readout)
         side.setMaximumWidth(360)
-        left = column(self.status_label, (self.plot, 1))
+        self.projection_controls = ProjectionControls()
+        self.projection_combo = self.projection_controls.combo
+        self.quality_view = MapQualityView()
+        left = column(self.status_label, self.projection_controls, (self.plot, 1), self.quality_view)
         self.prototypes = Prototypes(self.session, self.lab)
         beside = QHBoxLayout()
         beside.addWidget(self.confusion, 3)
         beside.addWidget(self.prototypes, 2)
         table = column((beside, 1), self.purity_label)
+        self.full_vs_map = FullVersusMapView()
+        self.bottom_pages = QTabWidget()
+        self.bottom_pages.setObjectName("kmeans_bottom_pages")
+        self.bottom_pages.addTab(table, "Clusters vs digits")
+        self.bottom_pages.addTab(self.full_vs_map, "Full code vs map")
         # The plot is the point of the tab; derivation and table share the bottom.
         top = splitter(Qt.Orientation.Horizontal, (left, 1, 620), (side, 0, 300))
-        bottom = splitter(Qt.Orientation.Horizontal, (self.derivation, 1, 520), (table, 1, 380))
+        bottom = splitter(Qt.Orientation.Horizontal, (self.derivation, 1, 520),
+                          (self.bottom_pages, 1, 380))
         self.splitter = splitter(Qt.Orientation.Vertical, (top, 3, 470), (bottom, 2, 260))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -145,6 +173,9 @@ class KMeansPanel(QWidget, FeatureView):
 
     def _bind(self) -> None:
         lab, feed = self.lab, self.feed
+        self.map_binding = KMeansMapBinding(feed, lab, self.plot, self.projection_controls,
+                                            self.quality_view, self.full_vs_map, self)
+        self.map_binding.on_frame_drawn = self._forget_drawn
         # widgets -> state
         self.k_spin.valueChanged.connect(lab.set_k)
         self.seed_spin.valueChanged.connect(lab.set_seed)
@@ -168,6 +199,9 @@ class KMeansPanel(QWidget, FeatureView):
         feed.status_changed.connect(self.status_label.setText)
         feed.placeholder_changed.connect(self.plot.set_message)
         feed.count_range_changed.connect(self._show_count_range)
+        # after lab.set_k and lab.set_seed: the comparison uses the new values
+        self.k_spin.valueChanged.connect(lambda _k: self.map_binding.compare())
+        self.seed_spin.valueChanged.connect(lambda _s: self.map_binding.compare())
 
     # -------------------------------------------------------- declarations
     def exportable_plots(self) -> list[ExportablePlot]:
@@ -224,6 +258,14 @@ class KMeansPanel(QWidget, FeatureView):
             self.seed_spin.setValue(int(seed))
         if k is not None:
             self.k_spin.setValue(int(k))
+
+    def view_range(self) -> tuple[float, float, float, float]:
+        """(x0, x1, y0, y1): the part of the plane the K-means plot shows (a scene keeps it)."""
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        return float(x0), float(x1), float(y0), float(y1)
+
+    def set_view_range(self, bounds: tuple[float, float, float, float]) -> None:
+        self.plot.set_view(bounds)
 
     # ------------------------------------------- the lab, under its old names
     @property
@@ -296,7 +338,11 @@ class KMeansPanel(QWidget, FeatureView):
         self._drawn_labels = _UNDRAWN
         self.plot.set_hover_data(points.coords, points.images, points.labels)
         self.plot.set_axis_titles(points.projected)
+        self.map_binding.axis_titles(points)
         self.plot.set_view(self.lab.plot_bounds())
+
+    def _forget_drawn(self) -> None:
+        self._drawn_labels = _UNDRAWN  # a t-SNE frame replaced the scatter's points
 
     def _on_running_changed(self, running: bool) -> None:
         self.run_button.setText("Stop" if running else "Run")

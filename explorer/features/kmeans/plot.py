@@ -25,7 +25,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from explorer.core import kmeans, latent_points
+from explorer.core import cluster_metrics, latent_points
 from explorer.widgets.digit_grid import array_to_qimage
 from explorer.widgets.plot_style import style_axes
 
@@ -521,13 +521,13 @@ class ConfusionView(pg.PlotWidget):
             self.set_counts(None)
             self.purity_label.setText("purity – · NMI –  (after the first assignment)")
             return
-        counts = kmeans.confusion_matrix(labels, truth, k)
+        counts = cluster_metrics.confusion_matrix(labels, truth, k)
         if self.counts is not None and np.array_equal(counts, self.counts):
             return  # the same table: the same figures (both are functions of it alone)
         self.set_counts(counts)
         # From the table: sorting the labels again for each figure cost 3 ms a redraw.
-        self.purity_label.setText(f"purity {kmeans.purity_from_table(counts):.3f} · "
-                                  f"NMI {kmeans.nmi_from_table(counts):.3f}")
+        self.purity_label.setText(f"purity {cluster_metrics.purity_from_table(counts):.3f} · "
+                                  f"NMI {cluster_metrics.nmi_from_table(counts):.3f}")
 
     def set_counts(self, counts: np.ndarray | None) -> None:
         """(k, 10) counts, or None to clear (before the first assignment)."""

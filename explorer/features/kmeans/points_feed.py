@@ -15,13 +15,18 @@ that has no points yet).
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from explorer.core import latent_points
 from explorer.core.latent_points import PointSet
+from explorer.core.projection_runs import ProjectionChoice
+from explorer.features.kmeans.geometry import MappedPointSet
 from explorer.features.kmeans.lab import KMeansLab
+from explorer.services.map_projection import MapProjection
 
 if TYPE_CHECKING:  # pragma: no cover
     from explorer.services.session import Session
@@ -29,6 +34,8 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 POINTS_KEY = "kmeans-points"
+QUALITY_KEY = "kmeans-map-quality"
+_ENCODE_SHARE = 0.3  # of the progress bar, when a t-SNE or UMAP map follows the encoding
 SOURCES = (("latent codes", "latent"), ("raw pixels", "pixels"))  # (shown, asked for)
 LOADING = "loading TensorFlow…"
 STALE_NOTE = "codes are from before training; will refresh when training ends"
@@ -38,6 +45,8 @@ POINTS_DELAY_MS = 350  # after the count rests: typing "2000" is not four jobs
 
 def describe(points: PointSet) -> str:
     """The status line for points on screen: how many, of what, how much PCA keeps."""
+    if isinstance(points, MappedPointSet):
+        return f"{points.n:,} test digits · {points.source} ({points.dim}-d) · {points.describe} map"
     if not points.projected:
         return (f"{points.n:,} test digits · {points.source} (2-d) · "
                 f"drawn as they are: the axes are the code's two numbers, no projection")
@@ -64,7 +73,10 @@ class PointsFeed(QObject):
         self.count = DEFAULT_POINTS
         self.max_count = DEFAULT_POINTS
         self.is_stale = False
+        self.is_waiting = False  # a points job was asked for and has not answered yet
         self.status = ""
+        self.projection = MapProjection(session, POINTS_KEY, QUALITY_KEY, self)
+        self.shown_choice = ProjectionChoice()  # the projection of the points on screen
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.request_points)
@@ -95,6 +107,21 @@ class PointsFeed(QObject):
         self.count = max(1, min(int(count), self.max_count))
         self._timer.start(POINTS_DELAY_MS)
 
+    def set_choice(self, choice: ProjectionChoice) -> None:
+        """Draw (and cluster, in 2-D) the points on this map: PCA, t-SNE or UMAP; asks at once."""
+        self.projection.choice = choice
+        self.request_points()
+
+    def cancel(self) -> None:
+        """Stop the map being computed; the points on screen stay (and their projection)."""
+        self.is_waiting = False  # reports the job sends before it sees the cancel are not shown
+        self.projection.cancel()
+        points = self.lab.points
+        self.projection.choice = (ProjectionChoice() if not isinstance(points, MappedPointSet)
+                                  else self.shown_choice)
+        if points is not None:
+            self._set_status(describe(points))
+
     @property
     def request_scheduled(self) -> bool:
         """A request waits for the count to rest (or for the weights to settle)."""
@@ -105,7 +132,8 @@ class PointsFeed(QObject):
         """(Re)compute the points for the current source and count."""
         self._timer.stop()
         source, n, session = self.source, self.count, self.session
-        if source == "pixels" and not session.is_ready:
+        choice = self.projection.choice
+        if source == "pixels" and not session.is_ready and choice.is_linear:
             # The model thread is busy importing TensorFlow; pixels need none of
             # it, and their PCA on a few thousand digits takes tens of ms.
             session.worker.cancel(POINTS_KEY)
@@ -119,14 +147,33 @@ class PointsFeed(QObject):
             return
         self._show_waiting("computing latent codes…" if source == "latent"
                            else "computing the projection of the raw pixels…")
+        project = None if choice.is_linear else self.projection.projector()
+        if project is None:
+            self.projection.finished()
 
         def job(state, model, dataset):
-            return latent_points.compute_points(model if source == "latent" else None,
-                                                dataset, source, n, state)
+            points = latent_points.compute_points(
+                model if source == "latent" else None, dataset, source, n,
+                state if project is None else state.subrange(0.0, _ENCODE_SHARE))
+            if project is None:
+                return points
+            coords = project(points.codes, state.subrange(_ENCODE_SHARE, 1.0)).coords
+            values = {f.name: getattr(points, f.name) for f in fields(PointSet)}
+            values["coords"] = np.asarray(coords, dtype=np.float32)
+            return MappedPointSet(**values, method=choice.method, describe=choice.describe())
 
-        session.submit(POINTS_KEY, job, self.lab.set_points, self._on_points_failed,
-                       during_training=source == "pixels",
-                       progress_title="Encoding the digits for the K-means lab")
+        def done(points: PointSet) -> None:
+            self.is_waiting = False
+            self.projection.finished()
+            self.shown_choice = choice
+            self.lab.set_points(points)
+
+        self.is_waiting = True
+        session.submit(POINTS_KEY, job, done, self._on_points_failed,
+                       # t-SNE or UMAP of pixels would take the run's thread for seconds
+                       during_training=source == "pixels" and project is None,
+                       progress_title="Encoding the digits for the K-means lab" if project is None
+                       else f"{choice.describe()} map of the digits for the K-means lab")
 
     # ------------------------------------------------------- what to say
     def _set_status(self, text: str) -> None:
@@ -147,11 +194,13 @@ class PointsFeed(QObject):
             self._set_status(f"{points.n:,} test digits · {STALE_NOTE}")
 
     def _on_points_changed(self, points: PointSet) -> None:
-        self.is_stale = False
+        self.is_stale = self.is_waiting = False
         self.placeholder_changed.emit("")
         self._set_status(describe(points))
 
     def _on_points_failed(self, message: str) -> None:
+        self.is_waiting = False
+        self.projection.finished()
         log.warning("K-means points failed: %s", message)
         self._set_status(f"could not compute the points: {message}")
         if self.lab.points is None:
@@ -159,7 +208,7 @@ class PointsFeed(QObject):
 
     # ------------------------------------------------- the session's news
     def _on_job_progress(self, key: str, fraction: float, _what: str = "") -> None:
-        if key != POINTS_KEY or fraction >= 1:
+        if key != POINTS_KEY or fraction >= 1 or self.projection.is_running or not self.is_waiting:
             return
         what = "latent codes" if self.source == "latent" else "the projection of the raw pixels"
         self._show_waiting(f"computing {what}… {fraction:.0%}")

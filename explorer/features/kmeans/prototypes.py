@@ -54,10 +54,15 @@ class PrototypeJob:
     def __call__(self, state, model: models.Autoencoder, dataset) -> np.ndarray:
         # The session names the new architecture as soon as a switch is asked for,
         # before the lab's points (and so the centroids) are the new model's codes.
-        if model.arch_id != self.arch_id or self.codes.shape[-1] != model.variant.code_numbers:
+        if model.arch_id != self.arch_id or not fits(self.codes, model.variant.code_numbers):
             raise ValueError(f"the centroids are codes of another model than the "
                              f"{model.variant.name} one: step K-means again on the new codes")
         return latent_space.decode(model, self.codes)
+
+
+def fits(codes: np.ndarray, code_numbers: int) -> bool:
+    """Whether centroids (k, d) are codes of a model with `code_numbers` numbers per code."""
+    return int(np.prod(codes.shape[1:])) == int(code_numbers)
 
 
 class _Strip(DigitGrid):
@@ -107,6 +112,11 @@ class Prototypes(QWidget):
         full = clusters.full_centroids()
         if clusters.source == "pixels":
             self.show_images(np.clip(full.reshape(-1, 28, 28), 0, 1), "mean image of each cluster")
+        elif not fits(full, self.session.variant.code_numbers):
+            # Codes of the model before a switch (the soak found the decoder
+            # asked to reshape them): the new codes are on their way.
+            self.session.worker.cancel(PROTOTYPES_KEY)
+            self.title.setText("Prototype digits: after K-means steps on the new model's codes")
         elif self.session.is_ready:
             self.session.submit(PROTOTYPES_KEY, PrototypeJob(full, clusters.arch_id),
                                 lambda images: self.show_images(images),

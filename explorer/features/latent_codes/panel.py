@@ -44,6 +44,12 @@ class LatentPanel(QWidget, FeatureView):
     """
 
     feature_key = "latent_codes"
+    about = ("The <b>code</b> is the handful of numbers the encoder makes of each digit: all the "
+             "decoder gets. Under each digit is its code as a small picture, brighter for larger "
+             "values; click one to see its numbers as bars. A "
+             "<b>sparse</b> autoencoder is penalised for large codes (an L1 term), so most of its "
+             "numbers stay near zero and each digit uses a few of them, which makes codes easier "
+             "to read and compare; its mean activation is far lower than the simple model's.")
 
     code_selected = Signal(int)  # column of the digit whose code is in the bar chart
     stats_updated = Signal(object)  # SparsityStats of the current model

@@ -20,6 +20,7 @@ from explorer.core.latent_space import Clusters
 from explorer.core.tasks import TaskState
 
 MAP_KEY = "latent-space-map"
+QUALITY_KEY = "latent-space-map-quality"
 DECODE_KEY = "latent-space-decode"
 GRID_KEY = "latent-space-grid"
 INTERPOLATION_KEY = "latent-space-interpolation"

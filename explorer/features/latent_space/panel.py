@@ -23,15 +23,19 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import views
+from explorer.core.latent_map import NEIGHBOURS_FOR_ESTIMATE
 from explorer.core.latent_space import Decoded
 from explorer.features.latent_space.interp_binding import InterpolationBinding
 from explorer.features.latent_space.jobs import SLIDER_COUNT, MapAnswer
 from explorer.features.latent_space.lab import AXES_KINDS, GRID_DENSITY, SLIDER_RANGE, LatentSpaceLab
 from explorer.features.latent_space.map_plot import LatentMapPlot
+from explorer.features.latent_space.map_state import METHOD_TITLES
 from explorer.features.latent_space.pages import SLIDER_TICKS, DrawPage, InterpolatePage, SlidersPage, named
 from explorer.features.latent_space.pictures import DecodedView
 from explorer.services.features import DemoAction, ExportablePlot, FeatureView, PersistedSetting
 from explorer.services.session import Session
+from explorer.widgets.map_quality import MapQualityView
+from explorer.widgets.projection_controls import ProjectionControls
 
 VIEW_DELAY_MS = 120  # a pan or zoom rests this long before the grid and thumbnails follow
 
@@ -49,6 +53,11 @@ class LatentSpacePanel(QWidget, FeatureView):
     """The "Latent space" tab: `lab` holds its state, the widgets show it."""
 
     feature_key = "latent_space"
+    about = ("Every test digit is a point: its code, projected to two dimensions (PCA keeps the two "
+             "directions along which the codes vary most). Digits the model finds alike land "
+             "close together. <b>Decoding</b> goes the other way: any spot on the map is turned "
+             "back into a code and given to the decoder, so hovering or the grid shows the "
+             "digit the model imagines there, including between the clusters.")
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -56,6 +65,8 @@ class LatentSpacePanel(QWidget, FeatureView):
         self.lab = LatentSpaceLab(session, is_shown=self.isVisible, parent=self)
         self.interpolation = self.lab.interpolation
         self._levels = (0.0, 1.0)
+        self._drawn_method: str | None = None  # the projection the plot's view was fitted to
+        self._wanted_view: tuple[float, ...] | None = None  # a scene's range, for the first map
         self._view_timer = QTimer(self)
         self._view_timer.setSingleShot(True)
         self._view_timer.timeout.connect(self._after_view_change)
@@ -70,6 +81,14 @@ class LatentSpacePanel(QWidget, FeatureView):
         self.status_label.setStyleSheet("color: #555;")
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.map_plot = LatentMapPlot()
+        self.projection_controls = ProjectionControls()
+        self.projection_combo = self.projection_controls.combo
+        self.quality_view = MapQualityView()
+        # Said on screen, not only on hover: a t-SNE or UMAP map has no inverse.
+        self.lift_note = named(QLabel(""), "latent_lift_note")
+        self.lift_note.setWordWrap(True)
+        self.lift_note.setStyleSheet("color: #8a4b00;")
+        self.lift_note.hide()
         self.decoded_view = DecodedView()
         self.follow_check = named(QCheckBox("follow the mouse"), "latent_follow_check",
                                   "Decode the point under the mouse as it moves over the map")
@@ -90,6 +109,7 @@ class LatentSpacePanel(QWidget, FeatureView):
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.decoded_view, 1)
+        column.addWidget(self.lift_note)  # beside the decoded digit: how it was decoded
         column.addWidget(self.follow_check)
         column.addWidget(self.thumbs_check)
         column.addLayout(grid_row)
@@ -102,8 +122,14 @@ class LatentSpacePanel(QWidget, FeatureView):
         for page, title in ((self.draw_page, "Draw a digit"), (self.interp_page, "Interpolate"),
                             (self.sliders_page, "Decoder sliders")):
             self.pages.addTab(scrolled(page), title)
+        map_column = QWidget()
+        map_stack = QVBoxLayout(map_column)
+        map_stack.setContentsMargins(0, 0, 0, 0)
+        map_stack.setSpacing(2)
+        map_stack.addWidget(self.map_plot, 1)
+        map_stack.addWidget(self.quality_view)
         top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.map_plot)
+        top.addWidget(map_column)
         top.addWidget(scrolled(side))
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 1)
@@ -119,6 +145,7 @@ class LatentSpacePanel(QWidget, FeatureView):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.projection_controls)
         layout.addWidget(self.splitter, 1)
 
     def _bind(self) -> None:
@@ -127,6 +154,13 @@ class LatentSpacePanel(QWidget, FeatureView):
         lab.map.status_changed.connect(self.status_label.setText)
         lab.map.placeholder_changed.connect(plot.set_message)
         lab.map.map_changed.connect(self._on_map)
+        # the projection chooser
+        controls, projection = self.projection_controls, lab.map.projection
+        controls.choice_changed.connect(lab.map.set_choice)
+        controls.cancel_requested.connect(self._cancel_projection)
+        projection.running_changed.connect(controls.show_running)
+        projection.quality_ready.connect(self.quality_view.show_quality)
+        lab.map.frame_shown.connect(self._on_frame)
         plot.hovered.connect(self._on_hover)
         plot.left.connect(lambda: self.follow_check.isChecked() and lab.mouse_left())
         plot.clicked.connect(self._on_map_clicked)
@@ -208,12 +242,60 @@ class LatentSpacePanel(QWidget, FeatureView):
         m = answer.latent_map
         self._levels = views.code_levels(m.codes)
         names = (("first principal component", "second principal component") if m.is_exact
-                 else (f"{m.method} 1", f"{m.method} 2"))
-        first = self.map_plot._coords.size == 0
+                 else self._axis_names(m.method))
+        refit = self.map_plot._coords.size == 0 or self._drawn_method != m.method
         self.map_plot.set_points(m.coords, m.labels, m.images, names)
-        if first:
+        if refit and self._wanted_view is not None:
+            self.map_plot.getViewBox().setRange(xRange=self._wanted_view[:2],
+                                                yRange=self._wanted_view[2:], padding=0)
+        elif refit:
             self.map_plot.fit_view()
+        self._wanted_view = None
+        self._drawn_method = m.method
+        self.lift_note.setVisible(not m.is_exact)
+        self.lift_note.setText("" if m.is_exact else (
+            f"{METHOD_TITLES.get(m.method, m.method)} has no inverse: a point of this map is "
+            f"decoded from a code estimated from the {NEIGHBOURS_FOR_ESTIMATE} nearest test "
+            "digits on it."))
+        if self.session.is_training:
+            self.quality_view.show_waiting("measured when training ends")
+        else:
+            self.quality_view.show_waiting("measuring…")
+            self.lab.map.projection.request_quality(m.codes, m.coords, m.labels, m.method)
         self._after_view_change()
+
+    def view_range(self) -> tuple[float, float, float, float]:
+        """(x0, x1, y0, y1): the part of the latent map in view (a scene keeps it)."""
+        (x0, x1), (y0, y1) = self.map_plot.view_range()
+        return float(x0), float(x1), float(y0), float(y1)
+
+    def set_view_range(self, bounds: tuple[float, float, float, float]) -> None:
+        """Show this part of the map; before the first map, once it is drawn."""
+        if self.map_plot._coords.size == 0:
+            self._wanted_view = tuple(bounds)
+            return
+        x0, x1, y0, y1 = bounds
+        self.map_plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self._after_view_change()
+
+    @staticmethod
+    def _axis_names(method: str) -> tuple[str, str]:
+        title = METHOD_TITLES.get(method, method)
+        return f"{title} 1", f"{title} 2"
+
+    def _on_frame(self, coords: np.ndarray) -> None:
+        """t-SNE's layout so far: the points move while it optimises."""
+        n = coords.shape[0]
+        data = self.session.dataset
+        self.map_plot.set_points(coords, np.asarray(data.y_test[:n]), np.asarray(data.x_test[:n]),
+                                 self._axis_names(self.lab.map.projection.choice.method))
+        self.map_plot.fit_view()  # early exaggeration grows the layout many times over
+        self._drawn_method = None  # the final map refits too
+        self.quality_view.show_waiting("measured once the map is done")
+
+    def _cancel_projection(self) -> None:
+        self.lab.map.cancel()
+        self.projection_controls.show_choice(self.lab.map.shown_choice)
 
     def _after_view_change(self) -> None:
         x_range, y_range = self.map_plot.view_range()

@@ -35,6 +35,11 @@ class ReconstructionPanel(QWidget, FeatureView):
     """Originals over (noisy inputs over) reconstructions, as in the seed's figures."""
 
     feature_key = "reconstructions"
+    about = ("Top row: test digits; below: what the autoencoder rebuilds from their codes. What "
+             "survives the narrow code is what the model learnt to keep: strokes and shapes, not "
+             "every pixel. Add <b>noise</b> with the slider: a denoising autoencoder was trained "
+             "on noisy inputs and clean targets, so it removes the speckle, while the others "
+             "copy part of it. Resample draws new noise at the same strength.")
     view_updated = Signal(object)  # the ReconView just drawn
 
     def show_digit(self, column: int) -> None:

@@ -51,6 +51,10 @@ class SweepsPanel(QWidget, FeatureView):
     """The Sweep tab; the window adds it once a sweep is open (`sweep_shown`)."""
 
     feature_key = "sweeps"
+    about = ("A sweep trains the same architecture with several code sizes and compares them: a "
+             "larger code keeps more detail and lowers the loss, until extra numbers stop "
+             "helping. Each row is one trial; pick one to see its reconstructions or load its "
+             "weights.")
     sweep_shown = Signal()  # a sweep is on screen: bring the tab forward
     open_requested = Signal()  # the tab's "Open another sweep…" button
 

@@ -67,6 +67,11 @@ class TrainingPanel(QWidget, FeatureView):
     """The first tab. Draws its state's runs; never touches the model."""
 
     feature_key = "training_tab"
+    about = ("An autoencoder learns to copy each 28 x 28 digit through a narrow <b>code</b>: the "
+             "encoder squeezes 784 pixels into a few numbers, the decoder rebuilds the picture "
+             "from them. The <b>loss</b> says how far the copies are from the originals (binary "
+             "cross-entropy, lower is better); it falls as the model learns, and the validation "
+             "curve shows whether it also works on digits it does not train on.")
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
