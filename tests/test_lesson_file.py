@@ -135,3 +135,12 @@ def test_measured_figures_are_the_direct_computations(embedded):
     assert measured.values["train loss"] == pytest.approx(
         float(models.per_image_loss(data.x_train, train_recon).mean()) + penalty, rel=1e-5)
     assert (measured.n_test, measured.n_train) == (100, 300)
+
+
+def test_the_training_speed_is_timed_on_a_copy_leaving_the_model_alone(embedded):
+    model = models.build("simple")
+    before = [w.copy() for w in model.autoencoder.get_weights()]
+    speed = lesson_figures.time_training_speed(model, embedded.subset(300, 50), batch_size=64, n=256)
+    assert speed > 0
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.autoencoder.get_weights(),
+                                                     strict=True))

@@ -65,9 +65,11 @@ class LessonDock:
         toggle.setShortcut(QKeySequence("Ctrl+L"))
         toggle.setToolTip("Show or hide the lesson panel (Ctrl+L); steps move with "
                           "Page Down / Page Up")
-        # triggered, not toggled: the window's restored layout may show the dock too,
-        # and that must not apply a step (and switch models) at start-up.
+        # Shown by the user (triggered), not by the restored layout (toggled too): that
+        # must not apply a step (and switch models) at start-up. Hidden either way (the
+        # action or the dock's own close button): the model panel comes back.
         toggle.triggered.connect(self._on_toggled)
+        toggle.toggled.connect(lambda shown: None if shown else self._give_room_back())
         open_action = QAction("Open &lesson…", self.window)
         open_action.setObjectName("open_lesson_action")
         open_action.setToolTip("A lesson file (TOML, see resources/lessons/README.md): "

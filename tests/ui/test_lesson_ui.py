@@ -235,6 +235,10 @@ def test_on_a_narrow_window_the_model_panel_steps_aside_for_the_lesson_and_comes
     assert "F9" in w.statusBar().currentMessage()
     w.toggle_lesson_action.trigger()  # the lesson closes: the model panel is back
     assert not w.lesson_dock.dock.isVisible() and w.model_dock.isVisible()
+    w.toggle_lesson_action.trigger()
+    assert not w.model_dock.isVisible()
+    w.lesson_dock.dock.close()  # the dock's own close button: the model panel is back too
+    assert w.model_dock.isVisible()
     w.resize(1800, 1000)
     w.toggle_lesson_action.trigger()  # room for both: nothing moves
     assert w.lesson_dock.dock.isVisible() and w.model_dock.isVisible()

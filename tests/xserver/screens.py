@@ -81,6 +81,8 @@ def shoot_lesson(app, window, steps: list[int], out: Path) -> None:
         player.go(n - 1)
         wait(app, lambda: not window.session.is_busy, 60)
         wait(app, lambda: all(r.live is not None for r in player.rows), 60)
+        if player.step.train is not None:  # its time on this machine, once timed
+            wait(app, lambda: "about" in player.train_note, 30)
         wait(app, lambda: False, 2.5)  # the tab's own views (codes, K-means points)
         shot = window.screen().grabWindow(0)
         shot.save(str(out / f"lesson-{n}.png"), "PNG")

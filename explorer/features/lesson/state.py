@@ -16,15 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from explorer.core import lesson_figures
+from explorer.core import lesson_figures, models
 from explorer.core.lesson_figures import Measured, WeightsFacts
 from explorer.core.lesson_file import Figure, Lesson, Step, TrainPlan
 from explorer.services.session import Session
 
 FIGURES_KEY = "lesson-figures"
 SPEED_KEY = "lesson-speed"
+# The tiny timing run (a second or two of the model thread, not interruptible) waits until
+# a step has been shown this long: walking quickly through steps never waits behind it.
+SPEED_DELAY_MS = 3000
 WAITING = "measuring…"
 
 ApplySetup = Callable[[Mapping[str, Any], Path], list[str]]
@@ -74,7 +77,11 @@ class LessonPlayer(QObject):
         self.measured: Measured | None = None
         self.train_note = ""
         self._speeds: dict[str, float] = {}  # variant name -> training samples/s measured here
-        self._speed_is_timed: dict[str, bool] = {}  # True: from a forward-pass timing only
+        self._speed_is_timed: dict[str, bool] = {}  # True: from the tiny timing run only
+        self._speed_timer = QTimer(self)
+        self._speed_timer.setSingleShot(True)
+        self._speed_timer.setInterval(SPEED_DELAY_MS)
+        self._speed_timer.timeout.connect(self._time_speed)
         session.weights_changed.connect(self._on_weights_changed)
         session.dataset_changed.connect(self._on_weights_changed)
         # The test loss is measured at the noise shown: moving the slider measures again
@@ -115,6 +122,10 @@ class LessonPlayer(QObject):
         if not self.steps:
             return
         self.index = max(0, min(int(index), len(self.steps) - 1))
+        self._speed_timer.stop()
+        # The last step's work: a timing not yet begun, figures stopped at their next batch.
+        self.session.worker.cancel(SPEED_KEY)
+        self.session.worker.cancel(FIGURES_KEY)
         step = self.steps[self.index]
         folder = self.lesson.folder
         problems = list(self._apply_setup(step.setup, folder))
@@ -126,8 +137,8 @@ class LessonPlayer(QObject):
         self.step_changed.emit(self.index)
         self.problems_changed.emit(problems)
         self.figures_changed.emit(self.rows)
+        self.request_figures()  # before the run's timing: the figures are what is talked over
         self._update_train_note()
-        self.request_figures()
 
     def next(self) -> bool:
         if not self.can_go_next:
@@ -230,21 +241,25 @@ class LessonPlayer(QObject):
         if speed is None:
             self._set_train_note(f"{_epochs(step.train.epochs)}; timing the model on this "
                                  "machine…")
-            self._time_speed(name)
+            if not self._speed_timer.isActive():
+                self._speed_timer.start()
             return
         seconds = lesson_figures.estimate_seconds(step.train.epochs, len(s.dataset.x_train),
                                                   len(s.dataset.x_test), speed)
-        how = ("a rough guess from timing the model here; a run will tell"
+        how = ("timed on a few digits here; a run will tell"
                if self._speed_is_timed.get(name) else "at the speed measured in this session")
         self._set_train_note(f"{_epochs(step.train.epochs)} on {len(s.dataset.x_train):,} digits: "
                              f"about {_duration(seconds)} on this machine ({how})")
 
-    def _time_speed(self, name: str) -> None:
-        if not self.session.is_ready or self.session.is_busy:
+    def _time_speed(self) -> None:
+        step = self.step
+        if not self.session.is_ready or self.session.is_busy or step is None or step.train is None:
             return
+        batch_size = step.train.batch_size or models.spec(self.session.arch_id).batch_size
 
         def job(state, model, dataset):
-            return model.variant.name, lesson_figures.time_training_speed(model, dataset)
+            return model.variant.name, lesson_figures.time_training_speed(model, dataset,
+                                                                          batch_size)
 
         def done(answer) -> None:
             timed_name, speed = answer
