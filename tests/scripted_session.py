@@ -54,7 +54,9 @@ class ScriptedSession(Session):
         raise AssertionError("a scripted session never starts Keras")
 
     def submit(self, key, fn, on_done=None, on_error=None, during_training=True,
-               progress_title="Working") -> None:
+               progress_title="Working", asked_again_after_a_switch=False) -> None:
+        if asked_again_after_a_switch:
+            self._dropped_by_a_switch.add(key)
         self.requests[key] = Request(key, fn, on_done, on_error, during_training, progress_title)
 
     def _cancel(self, key: str) -> None:

@@ -81,6 +81,7 @@ class Session(QObject):
         self.guard = DiscardGuard(self)  # the window sets guard.ask, its Save/Discard dialog
         self.files = WeightsFiles(self)  # save, load and export, as commands on the model thread
         self._builds_waiting = 0  # architecture builds and resets queued, not yet answered
+        self._dropped_by_a_switch: set[str] = set()  # views a model switch cancels
         self._started = False
         # (signal, args) posted by the model thread, emitted on the GUI thread
         self._inbox: deque[tuple[Any, tuple]] = deque()
@@ -153,13 +154,19 @@ class Session(QObject):
 
     def submit(self, key: str, fn: ModelJob, on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[str], None] | None = None,
-               during_training: bool = True, progress_title: str = "Working") -> None:
+               during_training: bool = True, progress_title: str = "Working",
+               asked_again_after_a_switch: bool = False) -> None:
         """A view: fn(state, model, dataset) on the model thread; on_done(result) here.
 
         A newer view with the same key replaces this one while it waits. A
         job that reports progress is shown in the status bar as
-        "<progress_title>: 45%".
+        "<progress_title>: 45%". `asked_again_after_a_switch`: the feature
+        asks again once a new model is live, so a switch of model cancels
+        this one (encoding every digit with the model being left would make
+        the switch wait seconds behind it).
         """
+        if asked_again_after_a_switch:
+            self._dropped_by_a_switch.add(key)
         self.worker.submit(key, self._with_model(fn), on_done, on_error or self._report_error,
                            during_training, progress_title)
 
@@ -215,6 +222,8 @@ class Session(QObject):
     def _queue_build(self, v: variants.Variant, weights: str, leaving: Current | None = None,
                      then: Callable[[], None] | None = None) -> None:
         """weights: "kept" (this session's, else shipped), "shipped" or "fresh"."""
+        for key in self._dropped_by_a_switch:
+            self.worker.cancel(key)  # a running one stops at its next progress report
         self._builds_waiting += 1
         self.busy_changed.emit(True)
         self.worker.command("build model", lambda state: self._build(v, weights, leaving),

@@ -47,5 +47,5 @@ def test_stale_codes_after_a_switch_are_not_sent_to_the_new_decoder(qtbot, sessi
 def test_the_job_refuses_codes_of_another_width_with_a_message():
     model = models.build("conv")
     job = PrototypeJob(np.zeros((3, 32), np.float32), "conv")
-    with pytest.raises(ValueError, match="the centroids are codes of the conv model"):
+    with pytest.raises(ValueError, match="the centroids are codes of another model than the conv one"):
         job(None, model, None)

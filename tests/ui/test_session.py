@@ -280,3 +280,19 @@ def test_a_command_that_keeps_on_shutdown_runs_and_others_are_dropped(qtbot, tin
     assert s.shutdown(10000)
     assert (tmp_path / "kept" / "simple.weights.h5").is_file()
     assert ran == []
+
+
+def test_a_switch_of_model_cancels_the_views_that_are_asked_again_for_the_new_model(qtbot, tiny,
+                                                                                   tmp_path):
+    """Encoding every digit with the model being left would make the switch wait behind it."""
+    from explorer.services.session import Session
+
+    session = Session(dataset=tiny, trained_dir=tmp_path, arch_id="simple")
+    answers = []
+    session.worker.cancel = lambda key, real=session.worker.cancel: (answers.append(key),
+                                                                     real(key))
+    session.submit("codes", lambda s, m, d: 1, asked_again_after_a_switch=True)
+    session.submit("sweep", lambda s, m, d: 2)  # not bound to the model: kept
+    session.select_architecture("sparse")
+    assert answers == ["codes"]
+    assert session.shutdown(5000)

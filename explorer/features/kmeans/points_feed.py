@@ -173,7 +173,9 @@ class PointsFeed(QObject):
                        # t-SNE or UMAP of pixels would take the run's thread for seconds
                        during_training=source == "pixels" and project is None,
                        progress_title="Encoding the digits for the K-means lab" if project is None
-                       else f"{choice.describe()} map of the digits for the K-means lab")
+                       else f"{choice.describe()} map of the digits for the K-means lab",
+                       # the codes of a model being left: asked again on weights_changed
+                       asked_again_after_a_switch=source == "latent")
 
     # ------------------------------------------------------- what to say
     def _set_status(self, text: str) -> None:

@@ -143,7 +143,8 @@ class MapState(QObject):
         projector = self._projector_for_request()
         self._asked_choice = self.projection.choice
         session.submit(MAP_KEY, MapJob(n, projector, session.weights_note), self._on_map,
-                       self._on_failed, progress_title="Mapping the latent space")
+                       self._on_failed, progress_title="Mapping the latent space",
+                       asked_again_after_a_switch=True)  # on model_changed
 
     def on_shown(self) -> None:
         if self.is_stale and not self._timer.isActive():

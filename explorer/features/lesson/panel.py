@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFontDatabase, QTextOption
 from PySide6.QtWidgets import (
@@ -74,6 +75,13 @@ def figures_html(rows: list[FigureRow]) -> str:
     return f"<table width=100% cellspacing=0 cellpadding=3>{head}{''.join(body)}</table>"
 
 
+def _stop_following_focus(slot) -> None:
+    try:
+        QApplication.instance().focusChanged.disconnect(slot)
+    except (RuntimeError, TypeError, SystemError):  # disconnected already
+        pass
+
+
 class LessonPanel(QWidget, FeatureView):
     """The lesson dock's content. `player` is the state; `open_lesson(lesson)` shows one."""
 
@@ -88,7 +96,13 @@ class LessonPanel(QWidget, FeatureView):
         self._build()
         self._bind()
         self._show_lesson(None)
+        # The application outlives the window (tests make many): the connection
+        # goes when the window closes (shutdown), and a call that races a
+        # destroyed panel does nothing (one crashed CI).
         QApplication.instance().focusChanged.connect(self._sync_arrow_actions)
+
+    def shutdown(self) -> None:
+        _stop_following_focus(self._sync_arrow_actions)
 
     # ------------------------------------------------------------ public
     def open_lesson(self, lesson: Lesson, start: int = 0) -> None:
@@ -111,6 +125,8 @@ class LessonPanel(QWidget, FeatureView):
         ]
 
     def _sync_arrow_actions(self, *_focus) -> None:
+        if not shiboken6.isValid(self):
+            return
         window = self.window()
         if window is self:
             return  # not in a window yet

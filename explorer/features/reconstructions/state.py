@@ -110,7 +110,8 @@ class MeanLoss(QObject):
         selection = session.selection
         session.submit(MEAN_LOSS_KEY, MeanLossJob(selection.noise, selection.noise_seed),
                        self._on_result, self._on_failed, during_training=False,
-                       progress_title="Computing the mean loss on the test split")
+                       progress_title="Computing the mean loss on the test split",
+                       asked_again_after_a_switch=True)  # on weights_changed
         self._set_text("Mean loss on the test split: computing…")
 
     def on_shown(self) -> None:
