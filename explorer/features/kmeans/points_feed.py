@@ -76,7 +76,7 @@ class PointsFeed(QObject):
         self.status = ""
         self.projection = MapProjection(session, POINTS_KEY, QUALITY_KEY, self)
         self.shown_choice = ProjectionChoice()  # the projection of the points on screen
-        self._asking = False  # a request is out: its progress is worth showing
+        self._cancelled = False  # the last request was cancelled: its late reports are not shown
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.request_points)
@@ -114,7 +114,7 @@ class PointsFeed(QObject):
 
     def cancel(self) -> None:
         """Stop the map being computed; the points on screen stay (and their projection)."""
-        self._asking = False  # reports the job sends before it sees the cancel are not shown
+        self._cancelled = True  # reports the job sends before it sees the cancel are not shown
         self.projection.cancel()
         points = self.lab.points
         self.projection.choice = (ProjectionChoice() if not isinstance(points, MappedPointSet)
@@ -163,12 +163,11 @@ class PointsFeed(QObject):
             return MappedPointSet(**values, method=choice.method, describe=choice.describe())
 
         def done(points: PointSet) -> None:
-            self._asking = False
             self.projection.finished()
             self.shown_choice = choice
             self.lab.set_points(points)
 
-        self._asking = True
+        self._cancelled = False
         session.submit(POINTS_KEY, job, done, self._on_points_failed,
                        # t-SNE or UMAP of pixels would take the run's thread for seconds
                        during_training=source == "pixels" and project is None,
@@ -199,7 +198,6 @@ class PointsFeed(QObject):
         self._set_status(describe(points))
 
     def _on_points_failed(self, message: str) -> None:
-        self._asking = False
         self.projection.finished()
         log.warning("K-means points failed: %s", message)
         self._set_status(f"could not compute the points: {message}")
@@ -208,7 +206,7 @@ class PointsFeed(QObject):
 
     # ------------------------------------------------- the session's news
     def _on_job_progress(self, key: str, fraction: float, _what: str = "") -> None:
-        if key != POINTS_KEY or fraction >= 1 or self.projection.is_running or not self._asking:
+        if key != POINTS_KEY or fraction >= 1 or self.projection.is_running or self._cancelled:
             return
         what = "latent codes" if self.source == "latent" else "the projection of the raw pixels"
         self._show_waiting(f"computing {what}… {fraction:.0%}")
