@@ -40,6 +40,16 @@ def lift_note(m: LatentMap) -> str:
             "digits on it.")
 
 
+def _needs_refit(coords: np.ndarray, view) -> bool:
+    """Whether a t-SNE frame has left the view or shrunk to under a third of it: a refit
+    relays the axes out, 5-10 ms of the GUI thread, not worth paying for every frame."""
+    lo, hi = coords.min(axis=0), coords.max(axis=0)
+    (x0, x1), (y0, y1) = view
+    outside = lo[0] < x0 or lo[1] < y0 or hi[0] > x1 or hi[1] > y1
+    small = (hi[0] - lo[0]) < (x1 - x0) / 3 and (hi[1] - lo[1]) < (y1 - y0) / 3
+    return bool(outside or small)
+
+
 class LatentMapBinding(QObject):
     def __init__(self, state: MapState, plot: LatentMapPlot, controls: ProjectionControls,
                  quality: MapQualityView, note: QLabel, parent: QObject | None = None):
@@ -80,6 +90,7 @@ class LatentMapBinding(QObject):
         data = self.state.session.dataset
         self.plot.set_points(coords, np.asarray(data.y_test[:n]), np.asarray(data.x_test[:n]),
                              axis_names(self.state.projection.choice.method))
-        self.plot.fit_view()  # early exaggeration grows the layout many times over
+        if _needs_refit(coords, self.plot.view_range()):
+            self.plot.fit_view()  # early exaggeration grows the layout many times over
         self.drawn_method = None  # the final map refits too
         self.quality.show_waiting("measured once the map is done")
