@@ -14,7 +14,7 @@ no widgets:
   run that has since been replaced is never handed out, so a stale layout
   cannot reach the plot after a newer request.
 * `run_projection`: the call a job makes, with the relay as `on_frame`,
-  throttled to `FRAME_INTERVAL_S` so the plot redraws at most ~10 times a
+  throttled to `FRAME_INTERVAL_S` so the plot redraws at most ~7 times a
   second while the optimisation runs flat out.
 """
 
@@ -33,9 +33,10 @@ from explorer.core.tasks import TaskState
 __all__ = ["FRAME_INTERVAL_S", "FrameRelay", "METHOD_LABELS", "ProjectionChoice", "run_projection"]
 
 METHOD_LABELS = (("PCA", "pca"), ("t-SNE", "tsne"), ("UMAP", "umap"))
-# A redraw of a few thousand points takes some milliseconds; ten a second keep
-# the motion visible without taking the GUI thread from the mouse.
-FRAME_INTERVAL_S = 0.1
+# A redraw of 2,000 points with the view refitted took 15-25 ms here on a
+# loaded two-core machine; about seven a second keep the motion visible without
+# taking the GUI thread from the mouse (tests/benchmarks/bench_map_responsiveness.py).
+FRAME_INTERVAL_S = 0.15
 _SHOWN = ("perplexity", "n_neighbors", "min_dist")  # the parameters the chooser sets
 
 

@@ -85,9 +85,10 @@ class MapProjection(QObject):
         def job(state: TaskState):
             return embedding_quality.map_quality(codes, coords, labels, method, state=state)
 
+        # during_training=False: a second of the model thread waits for the run to end
         self.session.worker.submit(self.quality_key, job, self.quality_ready.emit,
                                    lambda _message: self.quality_ready.emit(None),
-                                   title="Measuring what the map keeps")
+                                   during_training=False, title="Measuring what the map keeps")
 
     def _set_running(self, running: bool, text: str) -> None:
         self.is_running = running

@@ -181,8 +181,8 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
                              (self.recon_panel, "Reconstructions"),
                              (self.latent_panel, "Latent codes"),
                              (self.latent_space_panel, "Latent space"),
-                             (self.kmeans_panel, "K-means lab"),
-                             (self.timelapse_panel, "Time-lapse")):
+                             (self.timelapse_panel, "Time-lapse"),  # the latent space as it learned
+                             (self.kmeans_panel, "K-means lab")):
             self.tabs.addTab(panel, title)
         self.setCentralWidget(self.tabs)
         # The Sweep tab joins the tabs once a sweep is open (File > Open sweep);

@@ -9,7 +9,7 @@ parameters are shown, so the row stays one line wide.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
 
 from explorer.core.projection import default_params
@@ -42,7 +42,7 @@ class ProjectionControls(QWidget):
                                        "How the codes are drawn in 2-D: PCA, t-SNE or UMAP")
         for text, method in METHOD_LABELS:
             self.combo.addItem(text, method)
-            self.combo.setItemData(self.combo.count() - 1, _TIPS[method], 3)  # 3: ToolTipRole
+            self.combo.setItemData(self.combo.count() - 1, _TIPS[method], Qt.ItemDataRole.ToolTipRole)
         tsne, umap = default_params("tsne"), default_params("umap")
         self.perplexity_spin = _named(QDoubleSpinBox(), "projection_perplexity_spin",
                                       "t-SNE perplexity: about how many neighbours each digit keeps")

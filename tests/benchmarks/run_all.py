@@ -35,6 +35,7 @@ BENCHMARKS = [
     ("tsne", "bench_tsne", "t-SNE of 2,000 codes: ours / scikit-learn"),
     ("umap", "bench_umap", "UMAP of 8,000 codes, compilation apart"),
     ("timelapse", "bench_timelapse", "training with the time-lapse / without"),
+    ("map_responsiveness", "bench_map_responsiveness", "10 ms GUI timer lateness, t-SNE animating"),
     ("slider", "bench_slider", "noise slider to repaint, conv"),
     ("memory", "bench_memory", "peak RSS, 70,000 digits + 1 epoch"),
     ("sweep", "bench_sweep", "2 one-thread workers / one process; engine overhead per trial"),
@@ -75,6 +76,10 @@ def _figure(name: str, r: dict) -> str:
         return (f"compile {r['compile_s']:.1f} s (once per process), then {r['first_map_s']:.1f} s "
                 f"and {r['second_map_s']:.1f} s per map; import {r['import_s']:.1f} s; 10-NN "
                 f"agreement {r['map_agreement']:.3f} (code {r['code_agreement']:.3f})")
+    if name == "map_responsiveness":
+        return (f"p99 {r['p99_late_ms']:.1f} ms, max {r['max_late_ms']:.1f} ms; "
+                f"{r['frames_drawn']} frames drawn, first after {r['first_frame_s']:.2f} s; "
+                f"map in {r['map_s']:.1f} s")
     if name == "timelapse":
         return "; ".join(
             f"{a} recording {row['record_ms_per_epoch']:.0f} ms = "

@@ -385,10 +385,6 @@ def test_codes_are_marked_stale_during_training_and_asked_for_after_it(fed, qtbo
 def test_progress_of_the_points_job_is_shown_and_other_jobs_are_not(fed, session):
     lab, feed, placeholders = fed
     session.worker.job_progress.emit(POINTS_KEY, 0.4, "Encoding")
-    assert feed.status == LOADING  # no points job is asked for yet: a late report is not shown
-    session.is_ready = True
-    feed.request_points()  # waits in the queue of the model thread, which never starts
-    session.worker.job_progress.emit(POINTS_KEY, 0.4, "Encoding")
     assert feed.status == "computing latent codes… 40%" and placeholders[-1] == feed.status
     session.worker.job_progress.emit("recon-view", 0.7, "")
     session.worker.job_progress.emit(POINTS_KEY, 1.0, "")

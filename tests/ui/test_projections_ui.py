@@ -175,3 +175,22 @@ def test_cancel_in_the_k_means_lab_keeps_the_points_being_clustered(qtbot, lab_p
                             if it.getData()[0] is not None and len(it.getData()[0])])
     assert drawn.shape == (300, 2)
     assert np.allclose(np.sort(drawn[:, 0]), np.sort(before.coords[:, 0]))
+
+
+def test_a_new_projection_replaces_a_running_one_and_a_repeated_one_comes_from_the_cache(
+        qtbot, latent):
+    from explorer.core import projection
+
+    controls, state = latent.projection_controls, latent.lab.map
+    arrived = []
+    state.map_changed.connect(lambda a: arrived.append(a.latent_map.method))
+    controls.perplexity_spin.setValue(9)
+    controls.select("tsne")
+    qtbot.waitUntil(lambda: state.projection.frames_shown > 0, timeout=TIMEOUT)
+    choose(qtbot, latent, "umap")  # while t-SNE still optimises
+    qtbot.wait(1500)
+    assert arrived == ["umap"]  # the replaced t-SNE never reached the plot
+    choose(qtbot, latent, "pca")
+    hits = projection.DEFAULT_CACHE.hits
+    choose(qtbot, latent, "umap")  # the same codes, method and parameters
+    assert projection.DEFAULT_CACHE.hits == hits + 1 and latent.lab.latent_map.method == "umap"

@@ -54,5 +54,7 @@ class FullVersusMapState(QObject):
             self.points, self.result = points, result
             self.compared.emit(points, result)
 
+        # during_training=False: K-means of 784-d pixels to convergence would hold a run up
         self.session.worker.submit(COMPARE_KEY, job, done, self.failed.emit,
+                                   during_training=False,
                                    title="K-means in the full code and on the map")

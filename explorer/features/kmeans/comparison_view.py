@@ -34,7 +34,7 @@ class _ClusterScatter(pg.PlotWidget):
         item.hideAxis("bottom")
         style_axes(item)
         self.setMenuEnabled(False)
-        self.setMinimumSize(100, 60)  # the sentence below must stay readable in a small window
+        self.setMinimumSize(100, 90)  # below that the page scrolls (see the panel)
         self.items = [pg.ScatterPlotItem(size=3, pen=None,
                                          brush=pg.mkBrush(*color(j), FADED_ALPHA))
                       for j in range(MAX_K)]

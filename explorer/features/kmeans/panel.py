@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSlider,
     QTabWidget,
     QVBoxLayout,
@@ -163,7 +164,12 @@ class KMeansPanel(QWidget, FeatureView):
         self.bottom_pages = QTabWidget()
         self.bottom_pages.setObjectName("kmeans_bottom_pages")
         self.bottom_pages.addTab(table, "Clusters vs digits")
-        self.bottom_pages.addTab(self.full_vs_map, "Full code vs map")
+        # Scrolled: at 1,024 x 640 the bottom row is too low for both plots and the sentence.
+        page = QScrollArea()
+        page.setWidget(self.full_vs_map)
+        page.setWidgetResizable(True)
+        page.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.bottom_pages.addTab(page, "Full code vs map")
         # The plot is the point of the tab; derivation and table share the bottom.
         top = splitter(Qt.Orientation.Horizontal, (left, 1, 620), (side, 0, 300))
         bottom = splitter(Qt.Orientation.Horizontal, (self.derivation, 1, 520),

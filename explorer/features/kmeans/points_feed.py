@@ -77,6 +77,7 @@ class PointsFeed(QObject):
         self.status = ""
         self.projection = MapProjection(session, POINTS_KEY, QUALITY_KEY, self)
         self.shown_choice = ProjectionChoice()  # the projection of the points on screen
+        self._cancelled = False  # the last request was cancelled: its late reports are not shown
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.request_points)
@@ -114,7 +115,8 @@ class PointsFeed(QObject):
 
     def cancel(self) -> None:
         """Stop the map being computed; the points on screen stay (and their projection)."""
-        self.is_waiting = False  # reports the job sends before it sees the cancel are not shown
+        self.is_waiting = False
+        self._cancelled = True  # reports the job sends before it sees the cancel are not shown
         self.projection.cancel()
         points = self.lab.points
         self.projection.choice = (ProjectionChoice() if not isinstance(points, MappedPointSet)
@@ -169,6 +171,7 @@ class PointsFeed(QObject):
             self.lab.set_points(points)
 
         self.is_waiting = True
+        self._cancelled = False
         session.submit(POINTS_KEY, job, done, self._on_points_failed,
                        # t-SNE or UMAP of pixels would take the run's thread for seconds
                        during_training=source == "pixels" and project is None,
@@ -210,7 +213,7 @@ class PointsFeed(QObject):
 
     # ------------------------------------------------- the session's news
     def _on_job_progress(self, key: str, fraction: float, _what: str = "") -> None:
-        if key != POINTS_KEY or fraction >= 1 or self.projection.is_running or not self.is_waiting:
+        if key != POINTS_KEY or fraction >= 1 or self.projection.is_running or self._cancelled:
             return
         what = "latent codes" if self.source == "latent" else "the projection of the raw pixels"
         self._show_waiting(f"computing {what}… {fraction:.0%}")

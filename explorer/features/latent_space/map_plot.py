@@ -156,8 +156,9 @@ class LatentMapPlot(pg.PlotWidget):
         for d, item in enumerate(self.digit_items):
             item.setData(pos=coords[labels == d])
         item = self.getPlotItem()
-        item.setLabel("bottom", axis_names[0])
-        item.setLabel("left", axis_names[1])
+        if item.getAxis("bottom").labelText != axis_names[0]:  # a relayout: not per t-SNE frame
+            item.setLabel("bottom", axis_names[0])
+            item.setLabel("left", axis_names[1])
         self.hide_hover()
 
     def fit_view(self) -> None:

@@ -23,13 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import views
-from explorer.core.latent_map import NEIGHBOURS_FOR_ESTIMATE
 from explorer.core.latent_space import Decoded
 from explorer.features.latent_space.interp_binding import InterpolationBinding
 from explorer.features.latent_space.jobs import SLIDER_COUNT, MapAnswer
 from explorer.features.latent_space.lab import AXES_KINDS, GRID_DENSITY, SLIDER_RANGE, LatentSpaceLab
+from explorer.features.latent_space.map_binding import LatentMapBinding, axis_names
 from explorer.features.latent_space.map_plot import LatentMapPlot
-from explorer.features.latent_space.map_state import METHOD_TITLES
 from explorer.features.latent_space.pages import SLIDER_TICKS, DrawPage, InterpolatePage, SlidersPage, named
 from explorer.features.latent_space.pictures import DecodedView
 from explorer.services.features import DemoAction, ExportablePlot, FeatureView, PersistedSetting
@@ -54,10 +53,11 @@ class LatentSpacePanel(QWidget, FeatureView):
 
     feature_key = "latent_space"
     about = ("Every test digit is a point: its code, projected to two dimensions (PCA keeps the two "
-             "directions along which the codes vary most). Digits the model finds alike land "
-             "close together. <b>Decoding</b> goes the other way: any spot on the map is turned "
-             "back into a code and given to the decoder, so hovering or the grid shows the "
-             "digit the model imagines there, including between the clusters.")
+             "directions along which the codes vary most; t-SNE and UMAP keep each digit's "
+             "neighbours instead). Digits the model finds alike land close together. "
+             "<b>Decoding</b> goes the other way: any spot on the map is turned back into a code "
+             "and given to the decoder, so hovering or the grid shows the digit the model "
+             "imagines there, including between the clusters.")
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -65,7 +65,6 @@ class LatentSpacePanel(QWidget, FeatureView):
         self.lab = LatentSpaceLab(session, is_shown=self.isVisible, parent=self)
         self.interpolation = self.lab.interpolation
         self._levels = (0.0, 1.0)
-        self._drawn_method: str | None = None  # the projection the plot's view was fitted to
         self._wanted_view: tuple[float, ...] | None = None  # a scene's range, for the first map
         self._view_timer = QTimer(self)
         self._view_timer.setSingleShot(True)
@@ -154,13 +153,9 @@ class LatentSpacePanel(QWidget, FeatureView):
         lab.map.status_changed.connect(self.status_label.setText)
         lab.map.placeholder_changed.connect(plot.set_message)
         lab.map.map_changed.connect(self._on_map)
-        # the projection chooser
-        controls, projection = self.projection_controls, lab.map.projection
-        controls.choice_changed.connect(lab.map.set_choice)
-        controls.cancel_requested.connect(self._cancel_projection)
-        projection.running_changed.connect(controls.show_running)
-        projection.quality_ready.connect(self.quality_view.show_quality)
-        lab.map.frame_shown.connect(self._on_frame)
+        # the projection chooser, t-SNE's frames, what the map keeps
+        self.map_binding = LatentMapBinding(lab.map, plot, self.projection_controls,
+                                            self.quality_view, self.lift_note, self)
         plot.hovered.connect(self._on_hover)
         plot.left.connect(lambda: self.follow_check.isChecked() and lab.mouse_left())
         plot.clicked.connect(self._on_map_clicked)
@@ -241,27 +236,15 @@ class LatentSpacePanel(QWidget, FeatureView):
     def _on_map(self, answer: MapAnswer) -> None:
         m = answer.latent_map
         self._levels = views.code_levels(m.codes)
-        names = (("first principal component", "second principal component") if m.is_exact
-                 else self._axis_names(m.method))
-        refit = self.map_plot._coords.size == 0 or self._drawn_method != m.method
-        self.map_plot.set_points(m.coords, m.labels, m.images, names)
+        refit = self.map_binding.needs_refit(m)
+        self.map_plot.set_points(m.coords, m.labels, m.images, axis_names(m))
         if refit and self._wanted_view is not None:
             self.map_plot.getViewBox().setRange(xRange=self._wanted_view[:2],
                                                 yRange=self._wanted_view[2:], padding=0)
         elif refit:
             self.map_plot.fit_view()
         self._wanted_view = None
-        self._drawn_method = m.method
-        self.lift_note.setVisible(not m.is_exact)
-        self.lift_note.setText("" if m.is_exact else (
-            f"{METHOD_TITLES.get(m.method, m.method)} has no inverse: a point of this map is "
-            f"decoded from a code estimated from the {NEIGHBOURS_FOR_ESTIMATE} nearest test "
-            "digits on it."))
-        if self.session.is_training:
-            self.quality_view.show_waiting("measured when training ends")
-        else:
-            self.quality_view.show_waiting("measuring…")
-            self.lab.map.projection.request_quality(m.codes, m.coords, m.labels, m.method)
+        self.map_binding.map_arrived(m)
         self._after_view_change()
 
     def view_range(self) -> tuple[float, float, float, float]:
@@ -277,25 +260,6 @@ class LatentSpacePanel(QWidget, FeatureView):
         x0, x1, y0, y1 = bounds
         self.map_plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._after_view_change()
-
-    @staticmethod
-    def _axis_names(method: str) -> tuple[str, str]:
-        title = METHOD_TITLES.get(method, method)
-        return f"{title} 1", f"{title} 2"
-
-    def _on_frame(self, coords: np.ndarray) -> None:
-        """t-SNE's layout so far: the points move while it optimises."""
-        n = coords.shape[0]
-        data = self.session.dataset
-        self.map_plot.set_points(coords, np.asarray(data.y_test[:n]), np.asarray(data.x_test[:n]),
-                                 self._axis_names(self.lab.map.projection.choice.method))
-        self.map_plot.fit_view()  # early exaggeration grows the layout many times over
-        self._drawn_method = None  # the final map refits too
-        self.quality_view.show_waiting("measured once the map is done")
-
-    def _cancel_projection(self) -> None:
-        self.lab.map.cancel()
-        self.projection_controls.show_choice(self.lab.map.shown_choice)
 
     def _after_view_change(self) -> None:
         x_range, y_range = self.map_plot.view_range()

@@ -63,7 +63,10 @@ class TimelapsePanel(QWidget, FeatureView):
                             for c in DIGIT_COLOURS]
         for item in self.digit_items:
             self.map_plot.addItem(item)
-        self.legend = self.map_plot.getPlotItem().addLegend(offset=(4, 4), labelTextSize="8pt")
+        # Two rows along the top, above the cloud (a column covered its left edge; one
+        # row of ten did not fit a 1,024-wide window).
+        self.legend = self.map_plot.getPlotItem().addLegend(offset=(4, 2), labelTextSize="8pt",
+                                                            colCount=5)
         for d, item in enumerate(self.digit_items):
             self.legend.addItem(item, str(d))
         self.loss_plot = _plot("timelapse_loss_plot", "Loss")
@@ -159,7 +162,8 @@ class TimelapsePanel(QWidget, FeatureView):
             self.epoch_label.setText("")
             return
         x0, x1, y0, y1 = t.bounds()
-        self.map_plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        top = y1 + 0.15 * (y1 - y0)  # room for the legend's rows
+        self.map_plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, top), padding=0)
         epochs = t.epochs.astype(float)
         for curve, values in ((self.train_curve, t.train_loss), (self.val_curve, t.val_loss),
                               (self.purity_curve, t.purity), (self.nmi_curve, t.nmi)):
