@@ -20,12 +20,13 @@ import datetime as _dt
 import io
 import json
 import os
+import zipfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-from explorer.core import store, variants
+from explorer.core import store, untrusted, variants
 from explorer.core.sweep_trial import DataRef, TrialResult, TrialSpec
 
 CSV_NAME = "sweep.csv"
@@ -82,12 +83,23 @@ class TrialRecord:
     def digits(self) -> tuple[np.ndarray, np.ndarray]:
         """(originals, reconstructions) of the ten test digits, (10, 28, 28) float32 in [0, 1]."""
         path = self.folder / DIGITS_FILE
+        # Member by member with every .npy header checked (untrusted.py), as a
+        # dataset's .npz is: np.load lets zipfile's errors out, and allocates
+        # whatever a header claims.
         try:
-            with np.load(path) as npz:
-                return (npz["originals"].astype(np.float32) / 255,
-                        npz["reconstructions"].astype(np.float32) / 255)
-        except (OSError, KeyError, ValueError) as exc:
-            raise SweepFileError(f"{path}: cannot read the trial's digits ({exc})") from None
+            size = path.stat().st_size
+            with zipfile.ZipFile(path) as zf:
+                members = {i.filename: i for i in zf.infolist()}
+                arrays = [untrusted.read_npy_member(zf, members[f"{k}.npy"], size)
+                          for k in ("originals", "reconstructions")]
+            originals, recon = (np.asarray(a) for a in arrays)
+            if originals.shape != (len(originals), 28, 28) or recon.shape != originals.shape:
+                raise ValueError(f"digits of shape {originals.shape} and reconstructions of "
+                                 f"shape {recon.shape}, not (n, 28, 28) each")
+            return originals.astype(np.float32) / 255, recon.astype(np.float32) / 255
+        except (TypeError, untrusted.Refused, *untrusted.DAMAGED_ARCHIVE_ERRORS) as exc:
+            raise SweepFileError(f"{path}: cannot read the trial's digits "
+                                 f"({exc or type(exc).__name__})") from None
 
     def load_model(self):
         """The trial's model, built and with its weights loaded (needs Keras)."""
@@ -170,6 +182,8 @@ def read_trial(folder: str | os.PathLike) -> TrialRecord:
         raise SweepFileError(f"{path}: no trial file (the trial did not finish)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SweepFileError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:  # arrays nested thousands deep: no trial file looks like that
+        raise SweepFileError(f"{path}: not a trial this program wrote (nested too deep)") from None
     try:
         if raw.get("format") != FORMAT:
             raise ValueError("not a sweep trial file")

@@ -93,6 +93,11 @@ class TrialSpec:
 
     def validate(self) -> None:
         """Raise ValueError with a one-line message for any bad setting."""
+        # The repeat is also the trial's seed and part of its folder's name; a
+        # trial file read back may hold anything there.
+        if isinstance(self.repeat, bool) or not isinstance(self.repeat, int) or not (
+                0 <= self.repeat < 1_000_000):
+            raise ValueError(f"repeat must be a whole number from 0, got {self.repeat!r}")
         self.variant  # noqa: B018 - validates the architecture and the size
         self.train_config().validate()
 

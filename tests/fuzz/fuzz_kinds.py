@@ -570,6 +570,71 @@ def _scene_errors():
     return (SceneError,)
 
 
+# ------------------------------------------------------------------ sweep
+_SWEEP_SEED: dict[str, bytes] = {}
+
+
+def _sweep_seed() -> dict[str, bytes]:
+    """One trial folder as `main.py sweep` writes it (trial.json, digits.npz, the
+    weights' metadata; the weights file only has to exist: reading a sweep never
+    opens it), made without training: relative path -> bytes."""
+    if not _SWEEP_SEED:
+        import tempfile
+
+        from explorer.core import store, sweep_files
+        from explorer.core.sweep_trial import DataRef, TrialResult, TrialSpec
+
+        history = ((0.31, 0.30), (0.22, 0.21))
+        spec = TrialSpec("simple", 8, "adam", epochs=2, batch_size=64)
+        meta = store.Metadata("simple", "3", "adam", 0.001, 2, 64, 0.0, 0.22, 0.21, "made up",
+                              "2026-12-02", history, code_size=8)
+        originals = np.tile(np.arange(10, dtype=np.uint8)[:, None, None] * 20, (1, 28, 28))
+        result = TrialResult(spec, DataRef(None, 256, 64), "finished", None, history,
+                             params=13_000, mean_code_activation=1.5, seconds=3.0,
+                             train_seconds=2.5, worker="tcp://127.0.0.1:1", host="here",
+                             data_source="made up", metadata=meta, weights=b"weights",
+                             digit_indices=tuple(range(10)), originals=originals,
+                             reconstructions=originals[::-1].copy())
+        with tempfile.TemporaryDirectory() as tmp:
+            sweep_files.write_trial(tmp, result)
+            root = Path(tmp)
+            for path in root.rglob("*"):
+                if path.is_file():
+                    _SWEEP_SEED[str(path.relative_to(root))] = path.read_bytes()
+    return _SWEEP_SEED
+
+
+def _sweep_case(rng: random.Random, folder: Path) -> tuple[Path, str]:
+    files = dict(_sweep_seed())
+    name = rng.choice([n for n in files if n.endswith(("trial.json", "digits.npz", ".json"))])
+    data = files[name]
+    if name.endswith(".npz") or rng.random() < 0.25:
+        data, note = mut.blind(rng, data)
+    elif rng.random() < 0.8:
+        obj, note = mut.json_confusion(rng, json.loads(data))
+        data = json.dumps(obj).encode()
+    else:
+        data, note = mut.json_text_forgery(rng, data.decode())
+    files[name] = data
+    out = folder / "sweep"
+    for rel, content in files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(content)
+    return out, f"{name}: {note}"
+
+
+def _read_sweep(path: Path) -> Any:
+    from explorer.features.sweeps.picture import read_sweep
+
+    return read_sweep(path)  # what File > Open sweep reads, trial problems listed in it
+
+
+def _sweep_errors():
+    from explorer.core.sweep_files import SweepFileError
+
+    return (SweepFileError,)
+
+
 # ------------------------------------------------------------------ kinds
 def _data_errors():
     from explorer.core.data import DatasetError
@@ -604,6 +669,7 @@ def kinds() -> dict[str, Kind]:
         Kind("keras", _keras_case, _open_keras, _store_errors(), uses_keras=True),
         Kind("lesson", _lesson_case, _load_lesson, _lesson_errors()),
         Kind("scene", _scene_case, _read_scene, _scene_errors()),
+        Kind("sweep", _sweep_case, _read_sweep, _sweep_errors()),
     )}
 
 

@@ -18,7 +18,7 @@ import pytest
 # Per kind: how many cases CI runs. The Keras kinds cost a model load a case.
 CI_CASES = {"npz": 300, "idx": 300, "idx.gz": 300, "metadata.json": 300,
             "weights.h5": 100, "keras": 40, "lesson": 300,
-            "scene": 300}
+            "scene": 300, "sweep": 300}
 SEED = 1  # not run.py's default 0: CI and the long runs see different cases
 
 

@@ -290,3 +290,49 @@ def test_a_keras_file_whose_weights_declare_a_huge_array_is_refused_before_readi
     with pytest.raises(store.StoreError, match="more than the whole model holds"):
         store.open_keras_file(forged)
     assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024 < 256 * MB
+
+
+# ------------------------------------------------------------------ sweep folders
+def _sweep_folder(tmp_path: Path) -> Path:
+    from fuzz_kinds import _sweep_seed
+
+    out = tmp_path / "sweep"
+    for rel, content in _sweep_seed().items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(content)
+    return out
+
+
+def _trial(out: Path) -> Path:
+    return next((out / "trials").iterdir())
+
+
+def test_a_sweep_whose_digits_file_is_damaged_opens_with_that_trial_named(tmp_path):
+    """Found by the sweep kind's first run: zipfile's BadZipFile and EOFError escaped."""
+    from explorer.features.sweeps.picture import read_sweep
+
+    out = _sweep_folder(tmp_path)
+    digits = _trial(out) / "digits.npz"
+    for damage in (b"", digits.read_bytes()[:300], b"PK\x03\x04" + b"\0" * 60):
+        digits.write_bytes(damage)
+        picture = read_sweep(out)
+        assert len(picture.rows) == 1 and picture.digit_rows == ()
+        assert any("cannot read the trial's digits" in p for p in picture.problems)
+
+
+def test_a_trial_file_with_a_repeat_that_is_no_number_or_nested_deep_is_named_not_raised(
+        tmp_path):
+    """Found by the sweep kind's first run: a TypeError and a RecursionError escaped."""
+    from explorer.core import sweep_files
+
+    out = _sweep_folder(tmp_path)
+    trial = _trial(out) / "trial.json"
+    raw = json.loads(trial.read_text())
+    for repeat in ("99", {}, -1, True):
+        raw["spec"]["repeat"] = repeat
+        trial.write_text(json.dumps(raw))
+        with pytest.raises(sweep_files.SweepFileError, match="repeat must be a whole number"):
+            sweep_files.read_trial(trial.parent)
+    trial.write_text("[" * 100_000)
+    with pytest.raises(sweep_files.SweepFileError, match="nested too deep"):
+        sweep_files.read_trial(trial.parent)
