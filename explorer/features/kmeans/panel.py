@@ -13,12 +13,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
-    QSlider,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,13 +26,14 @@ from explorer.core.latent_points import PointSet
 from explorer.features.kmeans.animation import DEFAULT_SPEED
 from explorer.features.kmeans.comparison_view import FullVersusMapView
 from explorer.features.kmeans.confusion_view import ConfusionView
+from explorer.features.kmeans.controls import LabControls
 from explorer.features.kmeans.derivation import DerivationView, JPlot, StepReadout
-from explorer.features.kmeans.lab import DEFAULT_K, INITS, NO_POINTS_YET, KMeansLab
-from explorer.features.kmeans.layout import column, combo, named, spin, splitter
+from explorer.features.kmeans.lab import INITS, NO_POINTS_YET, KMeansLab
+from explorer.features.kmeans.layout import column, named, splitter
 from explorer.features.kmeans.map_binding import KMeansMapBinding
 from explorer.features.kmeans.plot import KMeansPlot
 from explorer.features.kmeans.plot_items import MAX_K
-from explorer.features.kmeans.points_feed import DEFAULT_POINTS, SOURCES, PointsFeed
+from explorer.features.kmeans.points_feed import SOURCES, PointsFeed
 from explorer.features.kmeans.prototypes import Prototypes
 from explorer.services.features import DemoAction, ExportablePlot, FeatureView, FileExport
 from explorer.services.session import Session
@@ -43,7 +41,6 @@ from explorer.widgets.map_quality import MapQualityView
 from explorer.widgets.projection_controls import ProjectionControls
 from explorer.widgets.theme import text_colour
 
-SPACES = ("2-D projection", "full latent space")
 _UNDRAWN = object()  # the scatter shows nothing of the current points yet
 
 
@@ -90,66 +87,18 @@ class KMeansPanel(QWidget, FeatureView):
         self.purity_label.setWordWrap(True)
         text_colour(self.status_label, "#555555")
 
-        self.k_spin = spin("kmeans_k_spin", 1, MAX_K, DEFAULT_K, "Number of clusters K")
-        self.seed_spin = spin("kmeans_seed_spin", 0, 9999, 0, "Seed of the random start")
-        self.points_spin = spin("kmeans_points_spin", 1, 10_000, DEFAULT_POINTS,
-                                "How many test digits to cluster (the first n)")
-        self.points_spin.setSingleStep(500)
-        self.points_spin.setGroupSeparatorShown(True)
-        self.init_combo = combo("kmeans_init_combo", INITS,
-                                "Where the centroids start: k-means++ spreads them out, "
-                                "random picks K points, or click on the plot")
-        self.source_combo = combo("kmeans_source_combo", [t for t, _ in SOURCES],
-                                  "Cluster the encoder's codes or the raw 784 pixels")
-        self.space_combo = combo("kmeans_space_combo", SPACES,
-                                 "2-D: cluster exactly what you see. Full: cluster the codes "
-                                 "themselves; centroids are shown projected")
-
-        buttons = QGridLayout()
-        self.buttons: dict[str, QPushButton] = {}
-        lab = self.lab
-        for i, (name, text, tip, slot) in enumerate((
-                ("assign", "Assign", "r-step: every point to its nearest centroid",
-                 lambda: lab.half_step("assign")),
-                ("update", "Update", "μ-step: every centroid to the mean of its points",
-                 lambda: lab.half_step("update")),
-                ("step", "Step", "Both: assign, then update", lab.step),
-                ("back", "Back", "Undo the last half step", lab.back),
-                ("reset", "Reset", "New starting centroids from the initialisation and "
-                                   "seed; every point back to grey", lab.reset),
-                ("run", "Run", "Animate half steps until convergence (click to stop)",
-                 lab.toggle_run))):
-            button = named(QPushButton(text), f"kmeans_{name}_button", tip)
-            button.clicked.connect(lambda _=False, slot=slot: slot())
-            self.buttons[name] = button
-            buttons.addWidget(button, i // 3, i % 3)
+        controls = LabControls(self.lab)
+        self.controls = controls  # the widgets under the names tests and window_state use
+        self.k_spin, self.seed_spin, self.points_spin = (controls.k_spin, controls.seed_spin,
+                                                         controls.points_spin)
+        self.init_combo, self.source_combo = controls.init_combo, controls.source_combo
+        self.space_combo, self.buttons = controls.space_combo, controls.buttons
         b = self.buttons
         self.assign_button, self.update_button, self.step_button = b["assign"], b["update"], b["step"]
         self.back_button, self.reset_button, self.run_button = b["back"], b["reset"], b["run"]
-        self.speed_slider = named(QSlider(Qt.Orientation.Horizontal), "kmeans_speed_slider",
-                                  "Animation speed, in half steps per second")
-        self.speed_slider.setRange(1, 20)
-        self.speed_slider.setValue(DEFAULT_SPEED)
-        self.speed_label = QLabel()
+        self.speed_slider, self.speed_label = controls.speed_slider, controls.speed_label
         self._on_speed(DEFAULT_SPEED)
-
-        form = QGridLayout()
-        form.setVerticalSpacing(4)
-        for row, (a, wa, b, wb) in enumerate((("K", self.k_spin, "seed", self.seed_spin),
-                                              ("start", self.init_combo, None, None),
-                                              ("points", self.source_combo, "n", self.points_spin),
-                                              ("space", self.space_combo, None, None))):
-            form.addWidget(QLabel(a), row, 0)
-            form.addWidget(wa, row, 1, 1, 1 if wb else 3)
-            if wb:
-                form.addWidget(QLabel(b), row, 2)
-                form.addWidget(wb, row, 3)
-        form.setColumnStretch(1, 1)
-        speed = QHBoxLayout()
-        for widget, stretch in ((QLabel("speed"), 0), (self.speed_slider, 1),
-                                (self.speed_label, 0)):
-            speed.addWidget(widget, stretch)
-        side = column(form, buttons, speed, (self.j_plot, 1), self.readout)
+        side = column(controls, (self.j_plot, 1), self.readout)
         side.setMaximumWidth(360)
         self.projection_controls = ProjectionControls()
         self.projection_combo = self.projection_controls.combo
@@ -374,7 +323,7 @@ class KMeansPanel(QWidget, FeatureView):
 
     def _on_speed(self, value: int) -> None:
         self.lab.animation.set_speed(value)
-        self.speed_label.setText(f"{value} half steps/s")
+        self.controls.show_speed(value)
 
     def _on_centroid_dragged(self, j: int, x: float, y: float) -> None:
         self.prototypes.dragged(j, x, y)
