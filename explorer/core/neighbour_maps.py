@@ -23,8 +23,9 @@ is the reference UMAP. What is done around them:
   (its graph and layout kernels, about 10 s) is done by `warm_up_umap` and
   reported on its own as `compile_seconds`. UMAP has no callbacks; its
   progress bar (tqdm, configured through UMAP's own `tqdm_kwds`) is pointed
-  at a small stream that turns each "epoch n/total" into progress and stops
-  the layout when the state is cancelled.
+  at a small stream that turns each "epoch n/total" into progress; a cancel
+  takes effect when the layout ends (raising out of tqdm left its lock held,
+  and the next UMAP then waited for ever).
 """
 
 from __future__ import annotations
@@ -277,8 +278,12 @@ class _EpochStream(io.TextIOBase):
         if self.stopped:  # tqdm's own close() writes once more; say nothing twice
             return len(text)
         if self.state.is_cancelled():
+            # Not raised from here: an exception out of tqdm's write left tqdm's
+            # lock held, and the next UMAP of the process then waited for it for
+            # ever (a cancelled UMAP, then UMAP again, froze the model thread).
+            # The layout runs to its end (seconds) and _umap_fit then stops.
             self.stopped = True
-            raise Cancelled
+            return len(text)
         found = self._COUNT.findall(text)
         if found:
             done, total = (int(v) for v in found[-1])
