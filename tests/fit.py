@@ -75,9 +75,8 @@ def problems_on_tab(window, index: int) -> list[str]:
             continue
         if not _dock_shown(window, w):
             continue
-        area = _scroll_area_of(w)
-        if area is not None:  # reachable by scrolling: bring it into view first
-            area.ensureWidgetVisible(w, 0, 0)
+        for area in _scroll_areas_of(w):  # reachable by scrolling: bring it into view first
+            area.ensureWidgetVisible(w, 0, 0)  # the innermost first, then the page
             QApplication.processEvents()
         top_left = w.mapTo(window, QPoint(0, 0))
         rect = QRect(top_left, w.size())
@@ -102,15 +101,18 @@ def _dock_shown(window, w) -> bool:
                    for dock in window.findChildren(QDockWidget))
 
 
-def _scroll_area_of(w):
+def _scroll_areas_of(w) -> list:
+    """The scroll areas that hold w, innermost first (a scrolled column inside a
+    scrolling page: both may have to move)."""
     from PySide6.QtWidgets import QScrollArea
 
+    areas = []
     p = w.parentWidget()
     while p is not None:
         if isinstance(p, QScrollArea) and p.widget() is not None and p.widget().isAncestorOf(w):
-            return p
+            areas.append(p)
         p = p.parentWidget()
-    return None
+    return areas
 
 
 def _r(rect) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from PySide6.QtCore import QSettings
 
@@ -31,3 +33,15 @@ def window(qtbot, tiny, tmp_path):
         w.show()
     yield w
     w.close()
+
+
+@pytest.fixture(scope="module")
+def shipped_copy(tmp_path_factory):
+    """A copy of trained/ with the simple model's weights and frames (a Session may save
+    into its folder)."""
+    from explorer.core import store
+
+    folder = tmp_path_factory.mktemp("trained")
+    for name in ("simple.weights.h5", "simple.json", "simple.timelapse.npz"):
+        shutil.copy(store.TRAINED_DIR / name, folder / name)
+    return folder

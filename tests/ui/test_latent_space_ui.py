@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from explorer.core import store
 from explorer.features.kmeans.panel import KMeansPanel
 from explorer.features.latent_space.panel import LatentSpacePanel
 
 TIMEOUT = 60000
-
-
-@pytest.fixture(scope="module")
-def shipped_copy(tmp_path_factory):
-    """A copy of trained/ with the simple model's weights (a Session may save into its folder)."""
-    folder = tmp_path_factory.mktemp("trained")
-    for name in ("simple.weights.h5", "simple.json"):
-        shutil.copy(store.TRAINED_DIR / name, folder / name)
-    return folder
 
 
 @pytest.fixture

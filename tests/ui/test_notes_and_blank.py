@@ -82,7 +82,8 @@ def test_with_every_note_open_every_control_is_still_reachable_at_1024x640(qtbot
     from explorer.ui.main_window import MainWindow
 
     settings = QSettings(str(tmp_path / "open.ini"), QSettings.Format.IniFormat)
-    for key in ("training_tab", "reconstructions", "latent_codes", "latent_space", "kmeans"):
+    for key in ("training_tab", "reconstructions", "latent_codes", "latent_space", "kmeans",
+                "timelapse"):
         settings.setValue(f"notes/{key}", True)
     w = MainWindow(dataset=tiny, trained_dir=tmp_path / "none", settings=settings)
     qtbot.addWidget(w)

@@ -4,23 +4,12 @@ compiles numba kernels: small data keeps the rest of it short)."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
-from explorer.core import store
 from explorer.features.latent_space.panel import LatentSpacePanel
 
 TIMEOUT = 120000
-
-
-@pytest.fixture(scope="module")
-def shipped_copy(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("trained")
-    for name in ("simple.weights.h5", "simple.json"):
-        shutil.copy(store.TRAINED_DIR / name, folder / name)
-    return folder
 
 
 @pytest.fixture

@@ -52,12 +52,10 @@ class LatentSpacePanel(QWidget, FeatureView):
     """The "Latent space" tab: `lab` holds its state, the widgets show it."""
 
     feature_key = "latent_space"
-    about = ("Every test digit is a point: its code, projected to two dimensions (PCA keeps the two "
-             "directions along which the codes vary most; t-SNE and UMAP keep each digit's "
-             "neighbours instead). Digits the model finds alike land close together. "
-             "<b>Decoding</b> goes the other way: any spot on the map is turned back into a code "
-             "and given to the decoder, so hovering or the grid shows the digit the model "
-             "imagines there, including between the clusters.")
+    about = ("Every test digit is a point: its code, projected to two dimensions, so digits the "
+             "model finds alike land close together. <b>Decoding</b> goes the other way: any "
+             "spot of the map is turned back into a code for the decoder, so hovering or the "
+             "grid shows the digit the model imagines there, between the clusters too.")
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)

@@ -44,6 +44,9 @@ class TimelapsePanel(QWidget, FeatureView):
     """The "Time-lapse" tab: `state` holds the frames, the widgets show one of them."""
 
     feature_key = "timelapse"
+    about = ("The same 1,000 test digits, encoded after every epoch of a run and drawn on one "
+             "map: drag the slider or press Play to watch the codes sort themselves into digits "
+             "as the model learns, with the loss and K-means' purity and NMI at that epoch.")
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
