@@ -388,16 +388,21 @@ def _load_weights(path: Path) -> Any:
     return model
 
 
+def _mutated_json(rng: random.Random, text: str, blind_share: float) -> tuple[bytes, str]:
+    """A JSON file's text mutated: blind byte edits (`blind_share` of the cases),
+    confused values written back as JSON, or forged text (the rest, 85:15)."""
+    choice = rng.random()
+    if choice < blind_share:
+        return mut.blind(rng, text.encode())
+    if choice < 0.85:
+        obj, note = mut.json_confusion(rng, json.loads(text))
+        return json.dumps(obj).encode(), note
+    return mut.json_text_forgery(rng, text)
+
+
 def _metadata_case(rng: random.Random, folder: Path) -> tuple[Path, str]:
     _, text = _trained_seed()
-    choice = rng.random()
-    if choice < 0.3:
-        data, note = mut.blind(rng, text.encode())
-    elif choice < 0.85:
-        obj, note = mut.json_confusion(rng, json.loads(text))
-        data = json.dumps(obj).encode()
-    else:
-        data, note = mut.json_text_forgery(rng, text)
+    data, note = _mutated_json(rng, text, blind_share=0.3)
     path = folder / "simple.json"
     path.write_bytes(data)
     return path, note
@@ -544,15 +549,7 @@ def _scene_seed() -> str:
 
 
 def _scene_case(rng: random.Random, folder: Path) -> tuple[Path, str]:
-    text = _scene_seed()
-    choice = rng.random()
-    if choice < 0.25:
-        data, note = mut.blind(rng, text.encode())
-    elif choice < 0.85:
-        obj, note = mut.json_confusion(rng, json.loads(text))
-        data = json.dumps(obj).encode()
-    else:
-        data, note = mut.json_text_forgery(rng, text)
+    data, note = _mutated_json(rng, _scene_seed(), blind_share=0.25)
     path = folder / "lecture.scene.json"
     path.write_bytes(data)
     return path, note
