@@ -21,11 +21,12 @@ queued signal is copied by Qt while it holds its signal-slot lock, and the
 copy needs the GIL: if the GUI thread, holding the GIL, is meanwhile
 destroying a Qt object (which needs that lock), both threads wait for ever.
 Plain ints cannot cause it. (Garbage collection on the model thread was a
-second route to the same hang: see collect_garbage_on_gui_thread_only.)
+second route to the same hang: see GuiThreadCollector.)
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import queue
@@ -36,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from explorer.core.tasks import Cancelled, TaskState
 
@@ -61,26 +62,67 @@ def _is_running(thread: QThread) -> bool:
         return False
 
 
-_collector = None  # pyqtgraph's GarbageCollector, once a model thread exists
+_collector: GuiThreadCollector | None = None  # made with the first model thread
+_workers: weakref.WeakSet[ModelWorker] = weakref.WeakSet()
+
+
+class GuiThreadCollector(QObject):
+    """Python's cyclic garbage collection, on a GUI-thread timer, kept clear of jobs.
+
+    Why on the GUI thread: a collection runs on whichever thread happens to
+    allocate, and the model thread allocates a lot (tracing a graph). A
+    collection there destroyed a garbage Qt object of the GUI thread on the
+    model thread: its destructor held Qt's lock and waited for the GIL,
+    while the GUI thread, holding the GIL, waited for that lock (py-spy
+    --native, a hung monkey test; a segfault in CI was likely the same). So
+    automatic collection is off and this timer collects instead, by the same
+    thresholds (as pyqtgraph's GarbageCollector does).
+
+    Why not during a job: the garbage includes the TensorFlow functions of
+    earlier runs and models, and freeing one (`atomic_function.__del__`)
+    waits for the runtime the model thread is using to trace or train. The
+    hour-long soak caught the window frozen for 4.7 s and 9.6 s that way.
+    While a job runs only the youngest generation is collected (what was
+    made in the last half second, not yet a function the runtime holds);
+    the older generations wait for the model thread to be idle.
+    """
+
+    INTERVAL_MS = 500
+
+    def __init__(self, model_busy: Callable[[], bool]):
+        super().__init__()
+        self._model_busy = model_busy
+        self.threshold = gc.get_threshold()
+        self.deferred = 0  # older-generation collections put off while a job ran
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.check)
+        self._timer.start(self.INTERVAL_MS)
+
+    def check(self) -> None:
+        young, middle, old = gc.get_count()
+        if young <= self.threshold[0]:
+            return
+        gc.collect(0)
+        if middle <= self.threshold[1]:
+            return
+        if self._model_busy():
+            self.deferred += 1
+            return
+        gc.collect(1)
+        if old > self.threshold[2]:
+            gc.collect(2)
+
+
+def _a_model_thread_is_busy() -> bool:
+    return any(worker.running_job for worker in list(_workers))
 
 
 def collect_garbage_on_gui_thread_only() -> None:
-    """Turn Python's automatic garbage collection into a GUI-thread timer.
-
-    A collection runs on whichever thread happens to allocate, and the model
-    thread allocates a lot (tracing a graph). A collection there destroyed a
-    garbage Qt object of the GUI thread on the model thread: its destructor
-    held Qt's lock and waited for the GIL, while the GUI thread, holding the
-    GIL, waited for that lock (py-spy --native, a hung monkey test; a
-    segfault in CI was likely the same). pyqtgraph's GarbageCollector
-    disables automatic collection and collects on a 0.5 s timer instead, by
-    the same thresholds.
-    """
+    """Install the GuiThreadCollector (once; from the GUI thread)."""
     global _collector
     if _collector is None:
-        from pyqtgraph.util.garbage_collector import GarbageCollector
-
-        _collector = GarbageCollector(interval=0.5)
+        _collector = GuiThreadCollector(_a_model_thread_is_busy)
 
 
 def make_thread(name: str) -> QThread:
@@ -154,6 +196,8 @@ class ModelWorker(QObject):
         self._tokens = itertools.count(1)
         self._in_training = False
         self._deferred: list[_Job] = []  # heavy jobs held back during training
+        self.running_job = False  # set on the model thread; read by the collector
+        _workers.add(self)
         collect_garbage_on_gui_thread_only()  # before the thread can allocate
         self._thread = make_thread("model-worker")
         self._job_finished.connect(self._dispatch_result)
@@ -344,7 +388,11 @@ class _Loop(QObject):
                 break
             if worker._take(job):
                 worker.busy_changed.emit(True)
-                worker._run(job)
+                worker.running_job = True
+                try:
+                    worker._run(job)
+                finally:
+                    worker.running_job = False
                 worker.busy_changed.emit(worker._queue.qsize() > 0)
         worker.busy_changed.emit(False)
         QThread.currentThread().quit()

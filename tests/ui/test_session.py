@@ -219,6 +219,28 @@ def test_garbage_is_collected_on_the_gui_thread_only(session, qtbot):
     assert where == [threading.main_thread()]
 
 
+def test_older_garbage_waits_while_a_model_job_runs(qtbot, monkeypatch):
+    """Freeing an earlier run's TensorFlow function waits for the runtime the
+    model thread is tracing with: the window froze for seconds. Only the
+    youngest generation is collected during a job; the rest once it is idle."""
+    import gc
+
+    from explorer.services.workers import GuiThreadCollector
+
+    busy = [True]
+    collected = []
+    collector = GuiThreadCollector(lambda: busy[0])
+    collector._timer.stop()
+    t0, t1, t2 = collector.threshold
+    monkeypatch.setattr(gc, "get_count", lambda: (t0 + 1, t1 + 1, t2 + 1))
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    collector.check()
+    assert collected == [0] and collector.deferred == 1
+    busy[0] = False
+    collector.check()
+    assert collected == [0, 0, 1, 2]
+
+
 # ------------------------------------------------ commands are never dropped
 def test_save_export_save_during_a_run_all_happen_in_order(session, qtbot, tmp_path):
     """The data-loss bug: save, export and save shared one replaceable key, and

@@ -13,7 +13,13 @@ import pytest
 
 from explorer.core import store, training
 from explorer.features.training import curves
-from explorer.features.training.state import CLICK_TRAIN, LOADING_TEXT, NO_RUN_TITLE, TrainingRuns
+from explorer.features.training.state import (
+    CLICK_TRAIN,
+    LOADING_TEXT,
+    NO_RUN_TITLE,
+    RUNS_ON_PLOT,
+    TrainingRuns,
+)
 from explorer.services.weights import Current
 
 
@@ -141,6 +147,18 @@ def test_a_second_run_takes_over_and_clear_keeps_only_a_run_in_progress(session,
     runs.clear()
     assert cleared[-1] == ([second], None) and runs.runs == [] and runs.current is None
     assert hints[-1] == LOADING_TEXT  # the session was never started
+
+
+def test_the_plot_keeps_the_latest_runs_only(session, runs):
+    """Every curve costs each repaint: a lecture of many runs must not slow
+    the window run by run, so the oldest leave the plot."""
+    cleared = recorded(runs.runs_cleared)
+    for _ in range(RUNS_ON_PLOT + 2):
+        session.training_started.emit(training.TrainConfig("simple", epochs=1, batch_size=8))
+        session.training_ended.emit(training.TrainResult("finished", 1, ()))
+    assert [run.number for run in runs.runs] == list(range(3, RUNS_ON_PLOT + 3))
+    assert [[run.number for run in removed] for removed, kept in cleared] == [[1], [2]]
+    assert all(kept is None for _removed, kept in cleared)
 
 
 def test_x_span_covers_the_new_run_and_the_runs_still_shown():

@@ -4,7 +4,7 @@ It lays out the plot and the labels and draws what its state
 (`TrainingRuns`, in state.py) announces: the runs' points, the readout, the
 settings box, the loaded weights' history. Earlier runs stay on the plot,
 faded, so two optimizers or two architectures can be compared on the same
-axes; "Clear" empties it.
+axes (the five latest: state.RUNS_ON_PLOT); "Clear" empties it.
 """
 
 from __future__ import annotations

@@ -42,6 +42,10 @@ from explorer.widgets.formatting import (
     run_label,
 )
 
+# Earlier runs stay on the plot for comparison, but not all of them: every
+# curve costs each repaint (the soak's lateness grew run by run with 60 of
+# them on the plot), and a legend of more than a handful is not read.
+RUNS_ON_PLOT = 6  # the current run and the five before it
 REDRAW_INTERVAL_MS = 100  # 10 redraws a second: live to the eye, and the GUI thread
 # then takes under a tenth of a core from the training it shares two cores with
 LOADING_TEXT = "loading TensorFlow..."
@@ -234,6 +238,7 @@ class TrainingRuns(QObject):
         run = self._new_run(run_label(self._run_count + 1, config.arch_id, config.optimizer),
                             config)
         self.run_started.emit(run, previous)
+        self._drop_oldest_runs()
         self._set_settings(RunSettings.of_run(config))
         first = progress_text(1, config.epochs, 0, 0).replace(" · batch 0/0", "")
         self._set_readout(status="training", progress=0.0, progress_text=first,
@@ -349,10 +354,18 @@ class TrainingRuns(QObject):
         self._timer.start()
         return run
 
+    def _drop_oldest_runs(self) -> None:
+        if len(self.runs) <= RUNS_ON_PLOT:
+            return
+        dropped = self.runs[:-RUNS_ON_PLOT]
+        self.runs = self.runs[-RUNS_ON_PLOT:]
+        self.runs_cleared.emit(dropped, None)
+
     def _adopt_unknown_run(self) -> Run:
         """Progress of a run started before this tab existed: draw it anyway."""
         run = self._new_run(f"run {self._run_count + 1}", None)
         self.run_started.emit(run, None)
+        self._drop_oldest_runs()
         return run
 
     def _take_elapsed(self, seconds: float, eta_s: float = math.nan) -> None:
