@@ -14,19 +14,18 @@ by alternating two steps, each of which can only lower J (or leave it):
 
 :class:`KMeansStepper` exposes the two steps separately, records J after
 each of them and can undo them, so a lecturer can show J falling step by step.
-Its seeding lives in kmeans_seeding.py, the scores of a clustering in
-cluster_metrics.py.
+Its seeding lives in kmeans_seeding.py, its distances in kmeans_distances.py,
+its undo in kmeans_undo.py, the scores of a clustering in cluster_metrics.py.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
+from explorer.core.kmeans_distances import SquaredDistances, voronoi_labels
 from explorer.core.kmeans_seeding import (
     SeedLike,
     as_centroids,
@@ -34,36 +33,11 @@ from explorer.core.kmeans_seeding import (
     check_k,
     kmeans_plus_plus,
 )
+from explorer.core.kmeans_undo import Undoable
 
 __all__ = ["KMeansStepper", "kmeans_plus_plus", "voronoi_labels"]
 
 InitLike = Literal["k-means++", "random"] | np.ndarray | Sequence[Sequence[float]]
-
-# Undo keeps this many half steps. Entries are small (the centroids, plus the
-# labels that changed, or the earlier label array when most points moved,
-# which happens only in the first few steps), so the cap only bounds memory
-# in very long sessions.
-_UNDO_DEPTH = 2000
-# Above this many clusters the packed-key argmin (see _nearest) would give up
-# too many mantissa bits; a plain argmin is used instead.
-_MAX_KEY_BITS = 8
-
-
-@dataclass(frozen=True)
-class _Undo:
-    """What one half step changed, enough to put it back exactly."""
-
-    kind: str
-    centroids: np.ndarray
-    # assign only: the points whose label changed and their earlier labels,
-    # or (changed_idx None) the whole earlier label array.
-    changed_idx: np.ndarray | None
-    old_labels: np.ndarray | None
-    converged: bool
-    iteration: int
-    last_changed: int
-    empty_clusters: tuple[int, ...]
-    last_kind: str | None
 
 
 class _CentroidEditing:
@@ -118,7 +92,7 @@ class _CentroidEditing:
         self._reset_to(np.delete(self._centroids, j, axis=0))
 
 
-class KMeansStepper(_CentroidEditing):
+class KMeansStepper(_CentroidEditing, Undoable):
     """Lloyd's K-means, driven one half step at a time.
 
     Parameters
@@ -175,20 +149,7 @@ class KMeansStepper(_CentroidEditing):
         k = check_k(k, m)
         self._x = x
         self._x.flags.writeable = False
-        # Column-major copy: each coordinate is a contiguous row, which is what
-        # np.bincount (mu-step) and the per-coordinate J loop want.
-        self._xt = np.ascontiguousarray(x.T)
-        # For the r-step, the data centred on its mean and augmented with
-        # ||x||^2 and 1, so that one matrix product gives every squared
-        # distance: [-2mu, 1, ||mu||^2] . [x, ||x||^2, 1] = ||x - mu||^2.
-        # Centring (as scikit-learn does) keeps that expansion accurate.
-        self._offset = x.mean(axis=0)
-        xc = self._xt - self._offset[:, None]
-        self._aug = np.empty((d + 2, m))
-        self._aug[:d] = xc
-        self._aug[d] = np.einsum("ij,ij->j", xc, xc)
-        self._aug[d + 1] = 1.0
-
+        self._dist = SquaredDistances(x)
         if isinstance(init, str):
             if init == "k-means++":
                 c = kmeans_plus_plus(x, k, np.random.default_rng(seed))
@@ -271,10 +232,6 @@ class KMeansStepper(_CentroidEditing):
     def is_assigned(self) -> bool:
         return self._assigned
 
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
     def counts(self) -> np.ndarray:
         """(k,) points per cluster under the current labels (zeros before the
         first assignment)."""
@@ -284,51 +241,10 @@ class KMeansStepper(_CentroidEditing):
 
     # ---------------------------------------------------------------- maths
     def _nearest(self, centroids: np.ndarray) -> np.ndarray:
-        """Index of the nearest centroid for every point, without a Python
-        loop over points (ties go to the lowest index, as with argmin)."""
-        k, d = centroids.shape
-        cc = centroids - self._offset
-        caug = np.empty((k, d + 2))
-        caug[:, :d] = -2.0 * cc
-        caug[:, d] = 1.0
-        caug[:, d + 1] = np.einsum("ij,ij->i", cc, cc)
-        dist = caug @ self._aug  # (k, m): row j holds ||x - mu_j||^2 for all x
-        bits = max(1, (k - 1).bit_length())
-        if bits > _MAX_KEY_BITS:
-            return dist.argmin(axis=0)
-        # argmin over a short axis is slow in numpy (a loop per point), but a
-        # min-reduction along axis 0 is one vectorised pass. Non-negative
-        # doubles order like their bit patterns read as int64, so write the
-        # cluster index into the lowest mantissa bits and take the min: it
-        # is the nearest centroid, up to a relative 2**-(52-bits) in distance
-        # (far below the rounding of the distances themselves). The same mask
-        # clears the sign bit, which turns the tiny negative values rounding
-        # can give a true zero distance into their (tiny) magnitude, and is
-        # cheaper than np.maximum(dist, 0). About twice as fast as argmin at
-        # K = 10; ties still go to the lowest index.
-        keys = dist.view(np.int64)
-        keys &= np.int64(0x7FFF_FFFF_FFFF_FFFF & -(1 << bits))
-        keys |= np.arange(k, dtype=np.int64)[:, None]
-        best = keys.min(axis=0)
-        best &= (1 << bits) - 1
-        return best.astype(np.intp, copy=False)
-
-    def _point_sq_dist_sum(self, labels: np.ndarray, centroids: np.ndarray) -> float:
-        """sum_i ||x_i - mu_{labels_i}||^2, computed directly (no expansion)
-        so that J is exact to rounding and every J is computed the same way."""
-        acc: np.ndarray | None = None
-        for t in range(self.d):  # loop over coordinates, not points
-            diff = self._xt[t] - centroids[:, t].take(labels)
-            diff *= diff
-            if acc is None:
-                acc = diff
-            else:
-                acc += diff
-        assert acc is not None
-        return float(acc.sum())
+        return self._dist.nearest(centroids)
 
     def _j(self, labels: np.ndarray, centroids: np.ndarray) -> float:
-        return self._point_sq_dist_sum(labels, centroids) / self.m
+        return self._dist.sum_of_squares(labels, centroids) / self.m
 
     def objective(self) -> float:
         """J = (1/m) sum_i sum_j r_ij ||x_i - mu_j||^2 for the current state
@@ -341,22 +257,6 @@ class KMeansStepper(_CentroidEditing):
         return self._j(labels, self._centroids)
 
     # ------------------------------------------------------------ half steps
-    def _push_undo(self, kind: str, changed_idx: np.ndarray | None = None,
-                   old_labels: np.ndarray | None = None) -> None:
-        self._undo.append(
-            _Undo(
-                kind=kind,
-                centroids=self._centroids,  # never written in place, no copy needed
-                changed_idx=changed_idx,
-                old_labels=old_labels,
-                converged=self._converged,
-                iteration=self._iteration,
-                last_changed=self._last_changed,
-                empty_clusters=self._empty,
-                last_kind=self._last_kind,
-            )
-        )
-
     def assign(self) -> int:
         """r-step: give every point to its nearest centroid.
 
@@ -402,7 +302,7 @@ class KMeansStepper(_CentroidEditing):
         # than np.add.at, and exact in the same way as a plain sum.
         sums = np.empty((k, d))
         for t in range(d):
-            sums[:, t] = np.bincount(labels, weights=self._xt[t], minlength=k)
+            sums[:, t] = np.bincount(labels, weights=self._dist.columns[t], minlength=k)
         filled = counts > 0
         if filled.all():
             new = sums / counts[:, None]
@@ -441,36 +341,13 @@ class KMeansStepper(_CentroidEditing):
             done += 1
         return done
 
-    def undo(self) -> bool:
-        """Go back one half step. Returns False when there is nothing to undo."""
-        if not self._undo:
-            return False
-        u = self._undo.pop()
-        if u.kind == "assign":
-            assert u.old_labels is not None
-            if u.changed_idx is None:
-                labels = u.old_labels  # the whole earlier array was kept
-            else:
-                labels = self._labels.copy()  # views handed out earlier stay valid
-                labels[u.changed_idx] = u.old_labels
-            self._labels = labels
-            self._assigned = bool(labels[0] >= 0)  # labels are all -1 or all set
-        self._centroids = u.centroids
-        self._converged = u.converged
-        self._iteration = u.iteration
-        self._last_changed = u.last_changed
-        self._empty = u.empty_clusters
-        self._last_kind = u.last_kind
-        self._history.pop()
-        return True
-
     # ------------------------------------------------ click-to-place editing
     def _reset_to(self, centroids: np.ndarray) -> None:
         self._centroids = centroids
         self._labels = np.full(self.m, -1, dtype=np.intp)
         self._assigned = False
         self._history: list[tuple[str, float]] = []
-        self._undo: deque[_Undo] = deque(maxlen=_UNDO_DEPTH)
+        self._clear_undo()
         self._converged = False
         self._iteration = 0
         self._last_changed = 0
@@ -480,27 +357,3 @@ class KMeansStepper(_CentroidEditing):
     def reset(self) -> None:
         """Forget labels, history and undo; keep the current centroids."""
         self._reset_to(self._centroids)
-
-# ----------------------------------------------------------------- helpers
-def voronoi_labels(grid_points: Any, centroids: Any, chunk: int = 65536) -> np.ndarray:
-    """Nearest centroid for every grid point, to shade the Voronoi regions.
-
-    Chunked so that a fine grid (say 500 x 500) with many centroids does not
-    build one huge distance matrix.
-    """
-    g = np.asarray(grid_points, dtype=np.float64)
-    c = np.asarray(centroids, dtype=np.float64)
-    if g.ndim != 2 or c.ndim != 2 or g.shape[1] != c.shape[1]:
-        raise ValueError(f"grid points {g.shape} and centroids {c.shape} must be (n, d) and (k, d)")
-    if c.shape[0] == 0:
-        raise ValueError("at least one centroid is needed")
-    origin = c.mean(axis=0)  # centring keeps the expansion accurate
-    cc = c - origin
-    c_sq = np.einsum("ij,ij->i", cc, cc)
-    out = np.empty(g.shape[0], dtype=np.intp)
-    for start in range(0, g.shape[0], chunk):
-        block = g[start : start + chunk] - origin
-        # ||x||^2 is the same for every centroid, so it does not change argmin.
-        dist = c_sq - 2.0 * (block @ cc.T)
-        out[start : start + chunk] = dist.argmin(axis=1)
-    return out

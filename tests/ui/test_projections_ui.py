@@ -183,3 +183,28 @@ def test_a_new_projection_replaces_a_running_one_and_a_repeated_one_comes_from_t
     hits = projection.DEFAULT_CACHE.hits
     choose(qtbot, latent, "umap")  # the same codes, method and parameters
     assert projection.DEFAULT_CACHE.hits == hits + 1 and latent.lab.latent_map.method == "umap"
+
+
+def test_a_t_sne_frame_moves_the_points_in_place(qtbot):
+    """A frame of the same digits writes x and y only (a full setData per frame
+    was most of the GUI thread's cost while t-SNE animates); other digits are
+    drawn afresh."""
+    from explorer.features.latent_space.map_plot import LatentMapPlot
+
+    plot = LatentMapPlot()
+    qtbot.addWidget(plot)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 200)
+    images = np.zeros((200, 28, 28), np.float32)
+    plot.set_points(rng.normal(size=(200, 2)), labels, images, ("t-SNE 1", "t-SNE 2"))
+    moved = rng.normal(size=(200, 2)) * 40
+    for item in plot.digit_items:
+        item.dataBounds(0)  # cached, as a paint would leave them
+    assert plot.move_points(moved, labels)
+    for d, item in enumerate(plot.digit_items):
+        x, y = item.getData()
+        assert np.array_equal(np.c_[x, y], moved[labels == d])
+    xs = np.concatenate([item.dataBounds(0) for item in plot.digit_items if len(item.data)])
+    assert (xs.min(), xs.max()) == (moved[:, 0].min(), moved[:, 0].max())  # bounds follow
+    assert not plot.move_points(moved, (labels + 1) % 10)
+    assert not plot.move_points(moved[:100], labels[:100])

@@ -88,8 +88,10 @@ class LatentMapBinding(QObject):
         """t-SNE's layout so far: the points move while it optimises."""
         n = coords.shape[0]
         data = self.state.session.dataset
-        self.plot.set_points(coords, np.asarray(data.y_test[:n]), np.asarray(data.x_test[:n]),
-                             axis_names(self.state.projection.choice.method))
+        labels = np.asarray(data.y_test[:n])
+        if not self.plot.move_points(coords, labels):  # the first frame of a run
+            self.plot.set_points(coords, labels, np.asarray(data.x_test[:n]),
+                                 axis_names(self.state.projection.choice.method))
         if _needs_refit(coords, self.plot.view_range()):
             self.plot.fit_view()  # early exaggeration grows the layout many times over
         self.drawn_method = None  # the final map refits too

@@ -161,6 +161,31 @@ class LatentMapPlot(pg.PlotWidget):
             item.setLabel("left", axis_names[1])
         self.hide_hover()
 
+    def move_points(self, coords: np.ndarray, labels: np.ndarray) -> bool:
+        """The same digits at new places (t-SNE's next frame); False if they are
+        not the digits shown, and set_points must draw them.
+
+        ScatterPlotItem.setData rebuilds every point's record (symbol, size,
+        pen, brush, atlas entry): most of a frame's 15-25 ms of GUI thread,
+        paid 7 times a second while t-SNE animates. Only x and y change, so
+        they are written in place and the item told its geometry moved.
+        """
+        if coords.shape != self._coords.shape or not np.array_equal(labels, self._labels):
+            return False
+        for d, item in enumerate(self.digit_items):
+            pos = coords[labels == d]
+            if len(item.data) != len(pos):
+                return False
+            item.data["x"] = pos[:, 0]
+            item.data["y"] = pos[:, 1]
+            item.prepareGeometryChange()
+            item.informViewBoundsChanged()
+            item.bounds = [None, None]  # its cached data bounds
+            item.invalidate()
+        self._coords = coords
+        self.hide_hover()
+        return True
+
     def fit_view(self) -> None:
         x0, x1, y0, y1 = latent_points.padded_bounds(self._coords)
         self.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
