@@ -3,7 +3,8 @@
 The state lives in `KMeansLab` (points, stepper, trails, the Run animation,
 placing centroids by hand) and `PointsFeed` (asking the session for the
 points); this view turns widget signals into their calls, and their signals
-into redraws. Tests use `stepper`, `points`, `redraw()` and the signals.
+into redraws. Tests use `stepper`, `points`, `redraw()` and the signals
+(the lab's calls on the panel itself are in lab_calls.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.kmeans import KMeansStepper
 from explorer.core.latent_points import PointSet
 from explorer.features.kmeans.animation import DEFAULT_SPEED
 from explorer.features.kmeans.comparison_view import FullVersusMapView
@@ -29,6 +29,7 @@ from explorer.features.kmeans.confusion_view import ConfusionView
 from explorer.features.kmeans.controls import LabControls
 from explorer.features.kmeans.derivation import DerivationView, JPlot, StepReadout
 from explorer.features.kmeans.lab import INITS, NO_POINTS_YET, KMeansLab
+from explorer.features.kmeans.lab_calls import LabCalls
 from explorer.features.kmeans.layout import column, named, splitter
 from explorer.features.kmeans.map_binding import KMeansMapBinding
 from explorer.features.kmeans.plot import KMeansPlot
@@ -44,7 +45,7 @@ from explorer.widgets.theme import text_colour
 _UNDRAWN = object()  # the scatter shows nothing of the current points yet
 
 
-class KMeansPanel(QWidget, FeatureView):
+class KMeansPanel(QWidget, FeatureView, LabCalls):
     """The "K-means lab" tab: `lab` and `feed` hold its state, the widgets show it."""
 
     feature_key = "kmeans"
@@ -223,72 +224,6 @@ class KMeansPanel(QWidget, FeatureView):
 
     def set_view_range(self, bounds: tuple[float, float, float, float]) -> None:
         self.plot.set_view(bounds)
-
-    # ------------------------------------------- the lab, under its old names
-    @property
-    def points(self) -> PointSet | None:
-        return self.lab.points
-
-    @property
-    def stepper(self) -> KMeansStepper | None:
-        return self.lab.stepper
-
-    @property
-    def source(self) -> str:
-        return self.feed.source
-
-    @property
-    def is_stale(self) -> bool:
-        return self.feed.is_stale
-
-    @property
-    def full_space(self) -> bool:
-        return self.lab.full_space
-
-    @property
-    def placing(self) -> bool:
-        return self.lab.placing
-
-    @property
-    def is_running(self) -> bool:
-        return self.lab.is_running
-
-    def request_points(self) -> None:
-        self.feed.request_points()
-
-    def set_points(self, points: PointSet) -> None:
-        """Cluster these points from now on (new centroids, grey labels)."""
-        self.lab.set_points(points)
-
-    def reset(self) -> None:
-        self.lab.reset()
-
-    def half_step(self, kind: str) -> None:
-        self.lab.half_step(kind)
-
-    def step(self) -> None:
-        self.lab.step()
-
-    def back(self) -> None:
-        self.lab.back()
-
-    def toggle_run(self) -> None:
-        self.lab.toggle_run()
-
-    def stop_animation(self) -> None:
-        self.lab.stop_animation()
-
-    def place_centroid(self, x: float, y: float) -> bool:
-        return self.lab.place_centroid(x, y)
-
-    def remove_centroid_near(self, x: float, y: float) -> bool:
-        return self.lab.remove_centroid_near(x, y, self.plot.getViewBox().viewPixelSize())
-
-    def move_centroid(self, j: int, x: float, y: float) -> None:
-        self.lab.move_centroid(j, x, y)
-
-    def write_assignments_csv(self, path: str) -> str:
-        return self.lab.write_assignments_csv(path)
 
     # ---------------------------------------------------- the lab's news
     def _on_points_changed(self, points: PointSet) -> None:
