@@ -21,12 +21,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from explorer.core import models, store, training, variants
+from explorer.core import models, store, variants
 from explorer.core.data import Dataset, load_dataset
 from explorer.services import weights as kept_weights
 from explorer.services.clusters import ClusterBoard
 from explorer.services.guard import DiscardGuard
 from explorer.services.selection import DigitSelection
+from explorer.services.session_calls import FileAndRunCalls
 from explorer.services.training_run import TrainingRunner
 from explorer.services.weights import Current, WeightsBook
 from explorer.services.weights_files import WeightsFiles
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 ModelJob = Callable[[JobState, models.Autoencoder, Dataset], Any]
 
 
-class Session(QObject):
+class Session(QObject, FileAndRunCalls):
     dataset_changed = Signal()
     model_changed = Signal(str)  # arch id (`variant` has the code size); weights_changed follows
     weights_changed = Signal()  # new weights: epoch end, run end, load, reset
@@ -229,55 +230,6 @@ class Session(QObject):
         self.worker.command("build model", lambda state: self._build(v, weights, leaving),
                             lambda current: self._on_model_built(current, then),
                             self._on_model_failed, title=f"Building the {v.name} model")
-
-    def load_weights(self, path: str | os.PathLike,
-                     on_loaded: Callable[[], None] | None = None) -> None:
-        """Load a weights file the user picked; on failure the model is unchanged
-        (and the error is a message). `on_loaded` is called once they are in."""
-        self.files.load_weights(path, on_loaded)
-
-    def save_weights(self, folder: str | os.PathLike | None = None,
-                     on_saved: Callable[[Path], None] | None = None) -> None:
-        self.files.save_weights(folder, on_saved)
-
-    def save_unsaved(self, folder: str | os.PathLike | None = None,
-                     on_saved: Callable[[list[Path]], None] | None = None) -> None:
-        """Save every model's unsaved weights (the loaded ones and the kept)."""
-        self.files.save_unsaved(folder, on_saved)
-
-    def export_keras(self, path: str | os.PathLike,
-                     on_saved: Callable[[Path], None] | None = None) -> None:
-        self.files.export_keras(path, on_saved)
-
-    def train(self, config: training.TrainConfig, fresh: bool = False,
-              n_train: int | None = None, n_test: int | None = None) -> None:
-        """Start a run on the model thread; progress comes as signals."""
-        self.runner.train(config, fresh, n_train, n_test)
-
-    def resume_run(self, checkpoint) -> None:
-        """Continue a crashed run (a recovery.Checkpoint of the loaded architecture)."""
-        self.runner.resume_run(checkpoint)
-
-    def stop_training(self) -> None:
-        self.runner.stop()
-
-    def pause_training(self) -> None:
-        self.runner.pause()
-
-    def resume_training(self) -> None:
-        self.runner.resume()
-
-    @property
-    def is_training(self) -> bool:
-        return self.runner.is_training
-
-    @property
-    def is_paused(self) -> bool:
-        return self.runner.is_paused
-
-    @property
-    def last_result(self) -> training.TrainResult | None:
-        return self.runner.last_result
 
     def set_dataset(self, dataset: Dataset, path: str | os.PathLike | None = None) -> None:
         """Use `dataset` from now on; `path` is the file it came from, if known."""
