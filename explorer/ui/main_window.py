@@ -13,7 +13,6 @@ import logging
 import os
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox
 
 from explorer.core.data import Dataset, DatasetError
@@ -22,6 +21,7 @@ from explorer.services.features import FeatureView
 from explorer.services.session import Session
 from explorer.ui.menus import WindowMenus
 from explorer.ui.recovery_prompt import AUTO, RecoveryOffer, ask_recover, checkpoint_folder_for
+from explorer.ui.screen_fit import ScreenFit
 from explorer.ui.settings import WindowSettings, default_settings
 from explorer.ui.status_line import StatusLine
 from explorer.ui.tab_pages import FeatureTabs
@@ -33,7 +33,7 @@ __all__ = ["AUTO", "ElidedLabel", "MainWindow"]
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
+class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging, ScreenFit):
     """The whole program. `MainWindow()` builds it on the default dataset.
 
     `settings`: where to remember the window between starts (None: the
@@ -101,38 +101,6 @@ class MainWindow(QMainWindow, WindowMenus, TensorBoardLogging):
             self._fit_to_screen()
             for delay_ms in (0, 300, 1500):  # once the window manager has framed it
                 QTimer.singleShot(delay_ms, self._fit_frame_to_screen)
-
-    def _fit_to_screen(self) -> None:
-        """The remembered (or default 1,280 x 820) size, but never larger than the screen."""
-        screen = self.screen()
-        if screen is None or self.isMaximized() or self.isFullScreen():
-            return
-        room = screen.availableGeometry()
-        # The frame is not known before the window manager has framed the
-        # window: leave room for a title bar and borders where there is one
-        # (_fit_frame_to_screen corrects it once it is known).
-        framed = QGuiApplication.platformName() not in ("offscreen", "minimal")
-        width = min(self.width(), room.width() - (16 if framed else 0))
-        height = min(self.height(), room.height() - (48 if framed else 0))
-        if (width, height) != (self.width(), self.height()):
-            self.resize(width, height)
-
-    def _fit_frame_to_screen(self) -> None:
-        screen = self.screen()
-        if screen is None or self.isMaximized() or self.isFullScreen():
-            return
-        room, frame = screen.availableGeometry(), self.frameGeometry()
-        extra_w = frame.width() - self.width()
-        extra_h = frame.height() - self.height()
-        width = min(self.width(), room.width() - extra_w)
-        height = min(self.height(), room.height() - extra_h)
-        if (width, height) != (self.width(), self.height()):
-            self.resize(width, height)
-        frame = self.frameGeometry()
-        x = min(max(frame.x(), room.x()), room.right() - frame.width() + 1)
-        y = min(max(frame.y(), room.y()), room.bottom() - frame.height() + 1)
-        if (x, y) != (frame.x(), frame.y()):
-            self.move(x, y)
 
     def _start_if_hidden(self) -> None:
         if not self.isVisible():

@@ -12,12 +12,12 @@ import math
 import pytest
 
 from explorer.core import models, training
+from explorer.features.model.hyperparameters import Hyperparameters
 from explorer.features.model.state import (
     LOADING_TEXT,
     RETRAIN_HINT,
     STOPPING_HINT,
     Controls,
-    Hyperparameters,
     LayerTable,
     ModelDock,
     controls_for,

@@ -7,7 +7,7 @@ import math
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QWidget
 
-from explorer.features.model.state import LEARNING_RATE_DECIMALS, LEARNING_RATE_RANGE
+from explorer.features.model.hyperparameters import LEARNING_RATE_DECIMALS, LEARNING_RATE_RANGE
 from explorer.widgets.formatting import format_learning_rate
 
 

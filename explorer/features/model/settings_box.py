@@ -14,15 +14,15 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core import models
-from explorer.features.model.learning_rate_box import LearningRateSpinBox
-from explorer.features.model.state import (
+from explorer.features.model.hyperparameters import (
     BATCH_SIZE_RANGE,
     EPOCHS_RANGE,
     NOISE_DECIMALS,
     NOISE_RANGE,
     Hyperparameters,
-    ModelDock,
 )
+from explorer.features.model.learning_rate_box import LearningRateSpinBox
+from explorer.features.model.state import ModelDock
 
 OPTIMIZER_TITLES = {"adam": "Adam", "adadelta": "Adadelta"}
 NOISE_STEP = 0.05
