@@ -64,6 +64,9 @@ def _is_running(thread: QThread) -> bool:
 
 _collector: GuiThreadCollector | None = None  # made with the first model thread
 _workers: weakref.WeakSet[ModelWorker] = weakref.WeakSet()
+# Held by the collector while it frees older garbage, and taken by a model
+# thread before it starts a job: the two never overlap.
+job_gate = threading.Lock()
 
 
 class GuiThreadCollector(QObject):
@@ -84,7 +87,10 @@ class GuiThreadCollector(QObject):
     hour-long soak caught the window frozen for 4.7 s and 9.6 s that way.
     While a job runs only the youngest generation is collected (what was
     made in the last half second, not yet a function the runtime holds);
-    the older generations wait for the model thread to be idle.
+    the older generations wait for the model thread to be idle, and the
+    model thread does not start a job while they are collected
+    (`job_gate`): freeing a function lets go of the GIL, and a job begun
+    then would hold the runtime for the rest of the collection.
     """
 
     INTERVAL_MS = 500
@@ -109,9 +115,13 @@ class GuiThreadCollector(QObject):
         if self._model_busy():
             self.deferred += 1
             return
-        gc.collect(1)
-        if old > self.threshold[2]:
-            gc.collect(2)
+        with job_gate:
+            if self._model_busy():  # a job began since the check above
+                self.deferred += 1
+                return
+            gc.collect(1)
+            if old > self.threshold[2]:
+                gc.collect(2)
 
 
 def _a_model_thread_is_busy() -> bool:
@@ -388,7 +398,8 @@ class _Loop(QObject):
                 break
             if worker._take(job):
                 worker.busy_changed.emit(True)
-                worker.running_job = True
+                with job_gate:  # not while the GUI thread frees older garbage
+                    worker.running_job = True
                 try:
                     worker._run(job)
                 finally:

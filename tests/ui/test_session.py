@@ -318,3 +318,17 @@ def test_a_switch_of_model_cancels_the_views_that_are_asked_again_for_the_new_mo
     session.select_architecture("sparse")
     assert answers == ["codes"]
     assert session.shutdown(5000)
+
+
+def test_a_job_waits_while_older_garbage_is_collected(qtbot):
+    """A job begun mid-collection would hold TensorFlow's runtime while the
+    collection frees functions that wait for it: the gate keeps them apart."""
+    from explorer.services import workers
+
+    worker = workers.ModelWorker()
+    ran = threading.Event()
+    with workers.job_gate:
+        worker.submit("probe", lambda state: ran.set())
+        assert not ran.wait(0.3)
+    assert ran.wait(5)
+    assert worker.shutdown(5000)
