@@ -43,6 +43,10 @@ def test_the_shipped_lessons_load_and_follow_the_homework():
     assert figures[("sparse", "mean activation")] == 3.33
     assert figures[("simple", "mean activation")] == 7.30
     assert figures[("deep", "test loss")] == 0.097
+    # The jump list numbers the steps: a title that starts with a number of
+    # its own read "6. 1. The simple autoencoder" there.
+    for lesson in map(load_lesson, paths):
+        assert not [s.title for s in lesson.steps if s.title[:1].isdigit()]
     assert figures[("conv", "test loss")] == 0.094
     assert any(s.setup.get("noise") == 0.5 and s.setup.get("architecture") == "denoise"
                for s in homework.steps)
