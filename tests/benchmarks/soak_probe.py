@@ -39,6 +39,7 @@ class Record:
         self.phase = "start"  # what the scenario does now
         self.late_phases: dict[str, float] = {}  # phase -> its worst lateness, over 100 ms
         self.stalls: list[dict] = []  # StallWatch's samples
+        self.longest_stalls: list[dict] = []  # the 12 longest of them
 
     def crashed(self, what: str) -> None:
         self.exceptions.append(what)
@@ -80,7 +81,8 @@ def hook_exceptions(record: Record) -> None:
 
 class StallWatch(threading.Thread):
     """Where the GUI thread is when a tick is over 300 ms late: its stack and the
-    model thread's, sampled once per stall (why a stall happens, not only that)."""
+    other threads', sampled once per stall, and again if it lasts over 2 s (why
+    a stall happens, not only that), with how long it lasted."""
 
     def __init__(self, driver: Driver, gui_ident: int):
         super().__init__(name="soak-stall-watch", daemon=True)
@@ -88,24 +90,39 @@ class StallWatch(threading.Thread):
         self.stalls: list[dict] = []
         self.running = True
 
-    def run(self) -> None:
+    def longest(self, n: int) -> list[dict]:
+        done = [stall for stall in self.stalls if "late_s" in stall]
+        return sorted(done, key=lambda stall: -stall["late_s"])[:n]
+
+    def _stacks(self) -> dict:
         import traceback
 
-        sampled_at = 0.0
+        stacks = {}
+        for ident, frame in sys._current_frames().items():
+            if ident == threading.get_ident():
+                continue
+            name = "gui" if ident == self.gui_ident else f"thread {ident}"
+            stacks[name] = [f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                            for f in traceback.extract_stack(frame)[-8:]]
+        return stacks
+
+    def run(self) -> None:
+        stall: dict | None = None  # the one going on
+        started = 0.0  # the tick it follows
         while self.running:
             time.sleep(0.05)
             last = self.driver.last_tick
-            if not last or time.perf_counter() - last < 0.3 or last == sampled_at:
+            if stall is not None and last != started:
+                stall["late_s"] = round(last - started, 2)
+                stall = None
+            if not last or time.perf_counter() - last < 0.3:
                 continue
-            sampled_at = last
-            stacks = {}
-            for ident, frame in sys._current_frames().items():
-                if ident == threading.get_ident():
-                    continue
-                name = "gui" if ident == self.gui_ident else f"thread {ident}"
-                stacks[name] = [f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                                for f in traceback.extract_stack(frame)[-8:]]
-            self.stalls.append({"phase": self.driver.record.phase, "stacks": stacks})
+            if stall is None:
+                started = last
+                stall = {"phase": self.driver.record.phase, "stacks": self._stacks()}
+                self.stalls.append(stall)
+            elif "stacks_after_2_s" not in stall and time.perf_counter() - last > 2.0:
+                stall["stacks_after_2_s"] = self._stacks()
 
 
 class Driver:
