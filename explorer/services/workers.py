@@ -87,19 +87,25 @@ class GuiThreadCollector(QObject):
     hour-long soak caught the window frozen for 4.7 s and 9.6 s that way.
     While a job runs only the youngest generation is collected (what was
     made in the last half second, not yet a function the runtime holds);
-    the older generations wait for the model thread to be idle, and the
+    the older generations wait for the model thread to be idle (10 s at
+    most, then they are collected anyway), and the
     model thread does not start a job while they are collected
     (`job_gate`): freeing a function lets go of the GIL, and a job begun
     then would hold the runtime for the rest of the collection.
     """
 
     INTERVAL_MS = 500
+    # The older generations wait for an idle model thread at most this many
+    # checks (10 s): garbage put off for a whole run, freed at once, froze the
+    # hour-long soak's window for longer than collecting as it comes did.
+    MAX_WAIT_CHECKS = 20
 
     def __init__(self, model_busy: Callable[[], bool]):
         super().__init__()
         self._model_busy = model_busy
         self.threshold = gc.get_threshold()
         self.deferred = 0  # older-generation collections put off while a job ran
+        self._waited = 0  # checks the older generations have waited, in a row
         gc.disable()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.check)
@@ -112,16 +118,21 @@ class GuiThreadCollector(QObject):
         gc.collect(0)
         if middle <= self.threshold[1]:
             return
-        if self._model_busy():
-            self.deferred += 1
+        if self._model_busy() and self._waited < self.MAX_WAIT_CHECKS:
+            self._defer()
             return
         with job_gate:
-            if self._model_busy():  # a job began since the check above
-                self.deferred += 1
+            if self._model_busy() and self._waited < self.MAX_WAIT_CHECKS:
+                self._defer()  # a job began since the check above
                 return
+            self._waited = 0
             gc.collect(1)
             if old > self.threshold[2]:
                 gc.collect(2)
+
+    def _defer(self) -> None:
+        self.deferred += 1
+        self._waited += 1
 
 
 def _a_model_thread_is_busy() -> bool:

@@ -239,6 +239,12 @@ def test_older_garbage_waits_while_a_model_job_runs(qtbot, monkeypatch):
     busy[0] = False
     collector.check()
     assert collected == [0, 0, 1, 2]
+    # A model thread that is never idle: the older garbage waits 10 s, not for ever.
+    busy[0] = True
+    collected.clear()
+    for _ in range(collector.MAX_WAIT_CHECKS + 1):
+        collector.check()
+    assert collected == [0] * (collector.MAX_WAIT_CHECKS + 1) + [1, 2]
 
 
 # ------------------------------------------------ commands are never dropped
