@@ -84,6 +84,21 @@ def no_leaked_qthreads(request, monkeypatch):
 
     from PySide6.QtCore import QCoreApplication, QEvent
 
+    # The widgets pytest-qt closed are deleted by Qt first (deleteLater), while
+    # their Python side is whole: a pyqtgraph widget freed by the collector
+    # instead has its items' attributes cleared before its C++ scene goes, and
+    # the scene's teardown then calls LabelItem.sizeHint on an emptied object
+    # (AttributeError '_sizeHint', caught by pytest-qt in whichever test runs
+    # the collection; seen once in CI under xdist).
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    # What pytest-qt closed is deleted by Qt first (deleteLater), with its Python
+    # side whole; only then are the cycles collected. The other way round, an
+    # object that a test's close left to the collector was freed by the next
+    # test's collection and its errors were blamed on that test (a bare
+    # LatentMapPlot's legend, failing an unrelated test in CI under xdist).
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     gc.collect()
     if QCoreApplication.instance() is not None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -123,7 +123,8 @@ def test_a_broken_lesson_file_is_a_message_naming_file_step_and_field(window, tm
     box = window.findChild(QMessageBox, "error_box")
     assert box is not None
     message = box.text()
-    assert str(path) in message and "step 11 ('Tutorial part 5: noise the plain model was never shown')" in message
+    assert str(path) in message
+    assert "step 11 ('Tutorial part 5: noise the plain model was never shown')" in message
     assert "field setup: noise: expected a number" in message
     assert window.lesson_dock.player.lesson is None
 

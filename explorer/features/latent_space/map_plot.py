@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel, QWidget
@@ -148,6 +149,19 @@ class LatentMapPlot(pg.PlotWidget):
         vb.sigRangeChanged.connect(self._on_range_changed)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_click)
+
+    def close(self) -> bool:
+        """Closed for good (pyqtgraph's close dismantles the plot), legend first.
+
+        pyqtgraph's PlotItem.close takes the ViewBox out of the scene, which
+        leaves it, and the legend on it, to Python's cyclic collector. That
+        clears the legend labels' attributes before their C++ teardown asks
+        them for a size hint: an AttributeError ('_sizeHint') per label, in
+        whatever runs the collection. Deleted here, the legend goes whole.
+        """
+        if shiboken6.isValid(self.legend):
+            shiboken6.delete(self.legend)
+        return super().close()
 
     # ------------------------------------------------------------ content
     def set_points(self, coords: np.ndarray, labels: np.ndarray, images: np.ndarray,
