@@ -19,8 +19,8 @@ from explorer.core.variants import Variant, variant
 
 __all__ = ["ARCH_IDS", "ARCHITECTURES", "ArchSpec", "Autoencoder", "DEFAULT_LEARNING_RATE",
            "OPTIMIZERS", "build", "compile_model", "encode", "encode_and_reconstruct",
-           "import_keras", "layer_table", "per_image_loss", "predict", "reconstruct",
-           "reinitialize", "spec", "variant_spec"]
+           "import_keras", "layer_table", "learning_rate_for", "per_image_loss", "predict",
+           "reconstruct", "reinitialize", "spec", "variant_spec"]
 
 ARCH_IDS = ("simple", "sparse", "deep", "conv", "denoise")
 OPTIMIZERS = ("adam", "adadelta")
@@ -260,13 +260,19 @@ def _build_denoise(keras, filters: int):
     return autoencoder, encoder, _decoder_from(keras, autoencoder, (7, 7, filters), 5)
 
 
-def make_optimizer(name: str, learning_rate: float | None = None):
-    """Adam (fast) or Adadelta at the seed's learning rate 1.0 by default."""
+def learning_rate_for(name: str, learning_rate: float | None = None) -> float:
+    """The learning rate a run of optimizer `name` uses (its default for None), checked."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose adam or adadelta")
     lr = DEFAULT_LEARNING_RATE[name] if learning_rate is None else float(learning_rate)
     if not lr > 0 or not np.isfinite(lr):
         raise ValueError(f"learning rate must be a positive number, got {learning_rate}")
+    return lr
+
+
+def make_optimizer(name: str, learning_rate: float | None = None):
+    """Adam (fast) or Adadelta at the seed's learning rate 1.0 by default."""
+    lr = learning_rate_for(name, learning_rate)
     keras = import_keras()
     if name == "adam":
         return keras.optimizers.Adam(learning_rate=lr)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from explorer.core import leaks, models
+from explorer.core import leaks, models, run_compile
 from explorer.core.data import Dataset, add_noise
 from explorer.core.training_inputs import fit_inputs, training_arrays
 from explorer.core.training_types import (
@@ -53,7 +53,7 @@ def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
           stop_event: threading.Event | TrainControl | None = None,
           initial_epoch: int = 0,
           after_compile: Callable[[models.Autoencoder], None] | None = None) -> TrainResult:
-    """Fit `model` (compiled here with the config's optimizer) on `dataset`.
+    """Fit `model` (made ready here with a fresh optimizer of the config's kind) on `dataset`.
 
     Returns how it ended. A NaN loss ends it as "failed" with the weights of
     the last good epoch put back; a set stop event ends it as "stopped"
@@ -69,7 +69,7 @@ def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
     keras = models.import_keras()
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
-    models.compile_model(model, config.optimizer, config.learning_rate)
+    run_compile.compile_for_run(model, config.optimizer, config.learning_rate)
     if after_compile is not None:
         after_compile(model)
     x_in, x_target, val_in, val_target = training_arrays(dataset, config)

@@ -29,6 +29,7 @@ BENCHMARKS = [
     # (name, module, what the figure is)
     ("startup", "bench_startup", "window painted / import tensorflow"),
     ("training", "bench_training", "app / bare model.fit samples/s"),
+    ("run_compile", "bench_run_compile", "a run compiled once / compiled each run: time, GC pause"),
     ("responsiveness", "bench_responsiveness", "10 ms GUI timer lateness, conv training"),
     ("kmeans", "bench_kmeans", "one assign+update / sklearn Lloyd iteration"),
     ("kmeans_redraw", "bench_kmeans_redraw", "redraw 10,000 points + Voronoi"),
@@ -58,6 +59,11 @@ def _figure(name: str, r: dict) -> str:
             f"{a} {row['app_samples_per_s']:,} / {row['bare_samples_per_s']:,} = "
             f"{row['ratio']:.2f} (runs: app {_span(row['app_runs'])}, "
             f"bare {_span(row['bare_runs'])})" for a, row in r["rows"].items())
+    if name == "run_compile":
+        a, b = r["rows"]["compiled once"], r["rows"]["compiled each run"]
+        return (f"{r['arch']} run p50 {a['run_s_p50']:.2f} s / {b['run_s_p50']:.2f} s = "
+                f"{r['run_ratio']:.2f}; GC after a run p50 {a['gc_ms_p50']:.0f} ms / "
+                f"{b['gc_ms_p50']:.0f} ms (max {a['gc_ms_max']:.0f} / {b['gc_ms_max']:.0f} ms)")
     if name == "responsiveness":
         return (f"worst of {r['repeats']} runs: p99 {r['p99_late_ms']:.1f} ms, "
                 f"max {r['max_late_ms']:.1f} ms")
