@@ -104,6 +104,41 @@ def no_leaked_qthreads(request, monkeypatch):
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+@pytest.fixture(autouse=True)
+def widgets_live_until_qt_deletes_them(monkeypatch):
+    """Hold every widget given to `qtbot.addWidget` until Qt has deleted it.
+
+    pytest-qt keeps a weak reference only, so a widget that a test made as a
+    local variable is garbage from the moment the test returns, and the
+    window's collector (a GUI timer, installed by any earlier test's model
+    thread) may free it in the events pytest-qt processes right after. The
+    collector empties a widget's Python objects before their C++ teardown
+    calls back into them: for pyqtgraph's legend labels an AttributeError
+    ('_sizeHint'), blamed on the test (CI, test_a_t_sne_frame_moves_the_
+    points_in_place, twice). Held, it is closed by pytest-qt and deleted by
+    Qt whole, and only then let go.
+    """
+    try:
+        from pytestqt.qtbot import QtBot
+    except ImportError:  # no Qt in this environment
+        yield
+        return
+    held: list = []
+    real_add_widget = QtBot.addWidget
+
+    def add_widget(self, widget, *args, **kwargs):
+        held.append(widget)
+        return real_add_widget(self, widget, *args, **kwargs)
+
+    monkeypatch.setattr(QtBot, "addWidget", add_widget)
+    yield
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    held.clear()
+
+
 def _record_started_qthreads(monkeypatch) -> list:
     try:
         from PySide6.QtCore import QThread
