@@ -12,9 +12,30 @@ import contextlib
 import gc
 import logging
 import os
+import threading
 
 # Set by `main.py --verbose` to let TensorFlow's start-up log through.
 VERBOSE_BACKEND = False
+
+# Whether automatic collection is switched on or off is decided under this
+# lock, and once `take_over_garbage_collection` has run, it stays off.
+_gc_lock = threading.Lock()
+_gc_taken_over = False
+
+
+def take_over_garbage_collection() -> None:
+    """Switch automatic cyclic collection off for good: the caller collects.
+
+    The window's GUI-thread collector calls it. Without it, an import of
+    Keras running on the model thread meanwhile switched collection back
+    on as it finished (it had been on when the import began), and
+    collections then ran on whichever thread allocated, the model thread's
+    included.
+    """
+    global _gc_taken_over
+    with _gc_lock:
+        _gc_taken_over = True
+        gc.disable()
 
 
 def import_keras():
@@ -69,14 +90,16 @@ def _frozen_afterwards():
     not collecting during it; `gc.freeze` then moves everything that exists
     into the permanent generation, which later collections skip.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    with _gc_lock:
+        was_enabled = gc.isenabled()
+        gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
+        with _gc_lock:
+            gc.freeze()
+            if was_enabled and not _gc_taken_over:
+                gc.enable()
 
 
 class _QuietStderr:

@@ -39,6 +39,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from explorer.core import keras_backend
 from explorer.core.tasks import Cancelled, TaskState
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ class GuiThreadCollector(QObject):
         self.threshold = gc.get_threshold()
         self.deferred = 0  # older-generation collections put off while a job ran
         self._waited = 0  # checks the older generations have waited, in a row
-        gc.disable()
+        keras_backend.take_over_garbage_collection()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.check)
         self._timer.start(self.INTERVAL_MS)
