@@ -21,12 +21,11 @@ queued signal is copied by Qt while it holds its signal-slot lock, and the
 copy needs the GIL: if the GUI thread, holding the GIL, is meanwhile
 destroying a Qt object (which needs that lock), both threads wait for ever.
 Plain ints cannot cause it. (Garbage collection on the model thread was a
-second route to the same hang: see GuiThreadCollector.)
+second route to the same hang: see services/gui_collector.py.)
 """
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import queue
@@ -37,10 +36,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from explorer.core import keras_backend
 from explorer.core.tasks import Cancelled, TaskState
+from explorer.services import gui_collector
+from explorer.services.gui_collector import job_gate
 
 log = logging.getLogger(__name__)
 
@@ -63,77 +63,7 @@ def _is_running(thread: QThread) -> bool:
         return False
 
 
-_collector: GuiThreadCollector | None = None  # made with the first model thread
 _workers: weakref.WeakSet[ModelWorker] = weakref.WeakSet()
-# Held by the collector while it frees older garbage, and taken by a model
-# thread before it starts a job: the two never overlap.
-job_gate = threading.Lock()
-
-
-class GuiThreadCollector(QObject):
-    """Python's cyclic garbage collection, on a GUI-thread timer, kept clear of jobs.
-
-    Why on the GUI thread: a collection runs on whichever thread happens to
-    allocate, and the model thread allocates a lot (tracing a graph). A
-    collection there destroyed a garbage Qt object of the GUI thread on the
-    model thread: its destructor held Qt's lock and waited for the GIL,
-    while the GUI thread, holding the GIL, waited for that lock (py-spy
-    --native, a hung monkey test; a segfault in CI was likely the same). So
-    automatic collection is off and this timer collects instead, by the same
-    thresholds (as pyqtgraph's GarbageCollector does).
-
-    Why not during a job: the garbage includes the TensorFlow functions of
-    earlier runs and models, and freeing one (`atomic_function.__del__`)
-    waits for the runtime the model thread is using to trace or train. The
-    hour-long soak caught the window frozen for 4.7 s and 9.6 s that way.
-    While a job runs only the youngest generation is collected (what was
-    made in the last half second, not yet a function the runtime holds);
-    the older generations wait for the model thread to be idle (10 s at
-    most, then they are collected anyway), and the
-    model thread does not start a job while they are collected
-    (`job_gate`): freeing a function lets go of the GIL, and a job begun
-    then would hold the runtime for the rest of the collection.
-    """
-
-    INTERVAL_MS = 500
-    # The older generations wait for an idle model thread at most this many
-    # checks (10 s): garbage put off for a whole run, freed at once, froze the
-    # hour-long soak's window for longer than collecting as it comes did.
-    MAX_WAIT_CHECKS = 20
-
-    def __init__(self, model_busy: Callable[[], bool]):
-        super().__init__()
-        self._model_busy = model_busy
-        self.threshold = gc.get_threshold()
-        self.deferred = 0  # older-generation collections put off while a job ran
-        self._waited = 0  # checks the older generations have waited, in a row
-        keras_backend.take_over_garbage_collection()
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self.check)
-        self._timer.start(self.INTERVAL_MS)
-
-    def check(self) -> None:
-        young, middle, old = gc.get_count()
-        if young <= self.threshold[0]:
-            return
-        gc.collect(0)
-        if middle <= self.threshold[1]:
-            return
-        if self._model_busy() and self._waited < self.MAX_WAIT_CHECKS:
-            self._defer()
-            return
-        with job_gate:
-            if self._model_busy() and self._waited < self.MAX_WAIT_CHECKS:
-                self._defer()  # a job began since the check above
-                return
-            self._waited = 0
-            gc.collect(1)
-            if old > self.threshold[2]:
-                gc.collect(2)
-
-    def _defer(self) -> None:
-        self.deferred += 1
-        self._waited += 1
 
 
 def _a_model_thread_is_busy() -> bool:
@@ -141,10 +71,8 @@ def _a_model_thread_is_busy() -> bool:
 
 
 def collect_garbage_on_gui_thread_only() -> None:
-    """Install the GuiThreadCollector (once; from the GUI thread)."""
-    global _collector
-    if _collector is None:
-        _collector = GuiThreadCollector(_a_model_thread_is_busy)
+    """Install the GuiThreadCollector, which waits for idle model threads (once; GUI thread)."""
+    gui_collector.install(_a_model_thread_is_busy)
 
 
 def make_thread(name: str) -> QThread:

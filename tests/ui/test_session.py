@@ -225,7 +225,7 @@ def test_older_garbage_waits_while_a_model_job_runs(qtbot, monkeypatch):
     youngest generation is collected during a job; the rest once it is idle."""
     import gc
 
-    from explorer.services.workers import GuiThreadCollector
+    from explorer.services.gui_collector import GuiThreadCollector
 
     busy = [True]
     collected = []
@@ -329,11 +329,11 @@ def test_a_switch_of_model_cancels_the_views_that_are_asked_again_for_the_new_mo
 def test_a_job_waits_while_older_garbage_is_collected(qtbot):
     """A job begun mid-collection would hold TensorFlow's runtime while the
     collection frees functions that wait for it: the gate keeps them apart."""
-    from explorer.services import workers
+    from explorer.services import gui_collector, workers
 
     worker = workers.ModelWorker()
     ran = threading.Event()
-    with workers.job_gate:
+    with gui_collector.job_gate:
         worker.submit("probe", lambda state: ran.set())
         assert not ran.wait(0.3)
     assert ran.wait(5)
