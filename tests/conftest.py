@@ -82,26 +82,12 @@ def no_leaked_qthreads(request, monkeypatch):
     # and the run hangs (seen once in test_lecture).
     import gc
 
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    # The widgets pytest-qt closed are deleted by Qt first (deleteLater), while
-    # their Python side is whole: a pyqtgraph widget freed by the collector
-    # instead has its items' attributes cleared before its C++ scene goes, and
-    # the scene's teardown then calls LabelItem.sizeHint on an emptied object
-    # (AttributeError '_sizeHint', caught by pytest-qt in whichever test runs
-    # the collection; seen once in CI under xdist).
-    if QCoreApplication.instance() is not None:
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     # What pytest-qt closed is deleted by Qt first (deleteLater), with its Python
-    # side whole; only then are the cycles collected. The other way round, an
-    # object that a test's close left to the collector was freed by the next
-    # test's collection and its errors were blamed on that test (a bare
-    # LatentMapPlot's legend, failing an unrelated test in CI under xdist).
-    if QCoreApplication.instance() is not None:
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    # side whole; only then are the cycles collected (see
+    # widgets_live_until_qt_deletes_them for what the collector does otherwise).
+    _delete_deferred()
     gc.collect()
-    if QCoreApplication.instance() is not None:
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    _delete_deferred()
 
 
 @pytest.fixture(autouse=True)
@@ -132,11 +118,16 @@ def widgets_live_until_qt_deletes_them(monkeypatch):
 
     monkeypatch.setattr(QtBot, "addWidget", add_widget)
     yield
+    _delete_deferred()
+    held.clear()
+
+
+def _delete_deferred() -> None:
+    """Carry out the pending deleteLater calls now (no event loop runs between tests)."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
     if QCoreApplication.instance() is not None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    held.clear()
 
 
 def _record_started_qthreads(monkeypatch) -> list:
