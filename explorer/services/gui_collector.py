@@ -40,10 +40,10 @@ class GuiThreadCollector(QObject):
     While a job runs only the youngest generation is collected (what was
     made in the last half second, not yet a function the runtime holds);
     the older generations wait for the model thread to be idle (10 s at
-    most, then they are collected anyway), and the
-    model thread does not start a job while they are collected
-    (`job_gate`): freeing a function lets go of the GIL, and a job begun
-    then would hold the runtime for the rest of the collection.
+    most, then they are collected anyway), and the model thread does not
+    start a job while they are collected (`job_gate`): freeing a function
+    lets go of the GIL, and a job begun then would hold the runtime for the
+    rest of the collection.
     """
 
     INTERVAL_MS = 500

@@ -40,7 +40,6 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from explorer.core.tasks import Cancelled, TaskState
 from explorer.services import gui_collector
-from explorer.services.gui_collector import job_gate
 
 log = logging.getLogger(__name__)
 
@@ -338,7 +337,7 @@ class _Loop(QObject):
                 break
             if worker._take(job):
                 worker.busy_changed.emit(True)
-                with job_gate:  # not while the GUI thread frees older garbage
+                with gui_collector.job_gate:  # not while the GUI thread frees older garbage
                     worker.running_job = True
                 try:
                     worker._run(job)
