@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pytest
 
@@ -121,3 +123,40 @@ def test_tensorflows_retracing_warning_stays_out_of_the_terminal(caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert "some other TensorFlow warning" in messages
     assert not any("retracing" in m for m in messages)
+
+
+@pytest.mark.parametrize("arch", models.ARCH_IDS)
+def test_reinitialize_draws_fresh_weights_in_the_same_variables(arch, monkeypatch):
+    """A fresh run's weights: new draws from each layer's own initializer,
+    written into the model's variables (a compiled train function keeps
+    them), with no whole new model built for them (garbage for the GUI
+    thread's collector)."""
+    model = models.build(arch)
+    variables = list(model.autoencoder.weights)
+    before = [np.array(v) for v in variables]
+    monkeypatch.setattr(models, "build", lambda *a, **k: pytest.fail("a whole model was built"))
+    models.reinitialize(model)
+    first = [np.array(v) for v in variables]
+    models.reinitialize(model)
+    second = [np.array(v) for v in variables]
+    assert [id(v) for v in model.autoencoder.weights] == [id(v) for v in variables]
+    for v, a, b, c in zip(variables, before, first, second, strict=True):
+        assert a.shape == b.shape == c.shape
+        if v.path.endswith("bias"):
+            assert not b.any() and not c.any()  # zeros, as built
+            continue
+        assert not np.array_equal(a, b) and not np.array_equal(b, c)  # a new draw each time
+        # Glorot uniform, as built: the same bound and spread (within sampling error).
+        assert np.abs(b).max() <= np.abs(a).max() / 0.9
+        assert abs(a.std() - b.std()) <= 0.2 * a.std()
+
+
+def test_reinitialize_refuses_a_layer_it_cannot_draw_again():
+    """Weights it does not know how to draw (a batch norm's) are not silently left as trained."""
+    keras = models.import_keras()
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="dense"),
+                            keras.layers.BatchNormalization(name="norm")])
+    kernel = np.array(net.layers[0].kernel)
+    with pytest.raises(TypeError, match="'norm' has weights other than a kernel and a bias"):
+        models.reinitialize(types.SimpleNamespace(autoencoder=net, arch_id="simple", code_size=3))
+    assert np.array_equal(np.array(net.layers[0].kernel), kernel)  # nothing assigned

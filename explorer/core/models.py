@@ -169,9 +169,37 @@ def build(arch_id: str, code_size: int | None = None) -> Autoencoder:
 
 
 def reinitialize(model: Autoencoder) -> None:
-    """Fresh random weights, drawn as a newly built model's are, in place."""
-    fresh = build(model.arch_id, model.code_size)
-    model.autoencoder.set_weights(fresh.autoencoder.get_weights())
+    """Fresh random weights, drawn as a newly built model's are, in place.
+
+    Each kernel and bias is drawn again by a new instance of its layer's own
+    initializer: the layer's instance keeps the seed of its first draw, so
+    calling it again would give the model's first weights back. Building a
+    whole new Autoencoder for its weights, as this did before, left three
+    Keras models of garbage per fresh run for the GUI thread's collector.
+    A layer with weights other than a kernel and a bias (none of the five
+    has one) is refused before anything is assigned, rather than left half
+    trained in a run that claims to be fresh.
+    """
+    drawn = []
+    for layer in model.autoencoder.layers:
+        owned = {id(w) for w in layer.weights}
+        pairs = [(getattr(layer, name), getattr(layer, f"{name}_initializer"))
+                 for name in ("kernel", "bias") if getattr(layer, name, None) is not None]
+        if owned != {id(variable) for variable, _ in pairs}:
+            raise TypeError(f"layer {layer.name!r} has weights other than a kernel and a bias; "
+                            "reinitialize cannot draw them again")
+        drawn += [(variable, _redrawn(initializer)(variable.shape, variable.dtype))
+                  for variable, initializer in pairs]
+    for variable, value in drawn:  # nothing assigned until every draw succeeded
+        variable.assign(value)
+
+
+def _redrawn(initializer):
+    """A new instance of a Keras initializer with a new default seed."""
+    config = initializer.get_config()
+    if "seed" in config:
+        config["seed"] = None
+    return type(initializer).from_config(config)
 
 
 def _decoder_from(keras, autoencoder, code_shape, first_decoder_layer: int):
