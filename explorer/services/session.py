@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 
 from explorer.core import models, store, variants
 from explorer.core.data import Dataset, load_dataset
+from explorer.core.model_pool import ModelPool
 from explorer.services import weights as kept_weights
 from explorer.services.clusters import ClusterBoard
 from explorer.services.guard import DiscardGuard
@@ -77,6 +78,7 @@ class Session(QObject, FileAndRunCalls):
         self.book = WeightsBook()
         self.is_ready = False
         self._model: models.Autoencoder | None = None  # touched on the model thread only
+        self.model_pool = ModelPool()  # model thread: those built, reused on coming back
         self._companions = kept_weights.Companions()  # model thread
         self.runner = TrainingRunner(self)
         self.guard = DiscardGuard(self)  # the window sets guard.ask, its Save/Discard dialog
@@ -250,10 +252,11 @@ class Session(QObject, FileAndRunCalls):
 
     # --------------------------------------------------------------- helpers
     def _build(self, v: variants.Variant, weights: str, leaving: Current | None) -> Current:
-        """On the model thread: a new model of variant `v`, with the weights asked for."""
+        """On the model thread: variant `v`'s model (built before if it was, see
+        core.model_pool), with the weights asked for."""
         if leaving is not None:
             kept_weights.keep_leaving(self.book, self._model, leaving)
-        model = models.build(v.arch_id, v.code_size)
+        model = self.model_pool.take(v)
         current = None
         if weights == "kept":
             current = kept_weights.restore_kept(self.book, model)

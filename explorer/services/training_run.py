@@ -93,7 +93,7 @@ class TrainingRunner:
             model = s._model
             replaced = None
             if model is None:
-                model = s._model = models.build(variant.arch_id, variant.code_size)
+                model = s._model = s.model_pool.take(variant)
             else:
                 # Put back if the run ends before its first epoch does: the
                 # batches of a stopped first epoch are not a result.

@@ -3,9 +3,10 @@
 The window's scripted session (65 three-epoch runs alternating simple and
 sparse, the noise slider moved during each) grew by about 5 MB per run
 without levelling off. This replays the same calls without Qt: per run, a
-switch of architecture as the session makes it (`models.build`, pre-trained
-weights loaded with `store.load_weights`), fresh weights
-(`models.reinitialize`), `training.train` (a fresh `compile` per run) with
+switch of architecture as the session makes it (the model built before
+taken from a `ModelPool`, else built, pre-trained weights loaded with
+`store.load_weights`), fresh weights (`models.reinitialize`),
+`training.train` (compiled once per model, `core.run_compile`) with
 reconstructions of ten noisy digits requested between batches
 (`models.encode_and_reconstruct`, as the noise slider does), and the
 cyclic garbage collected after each run, as the window's collector does.
@@ -48,20 +49,21 @@ def slope(values: list[float]) -> float:
 
 def session(runs: int, epochs: int, archs: list[str], n_train: int, n_test: int,
             warmup: int) -> dict:
-    from explorer.core import models, store, training
+    from explorer.core import models, store, training, variants
     from explorer.core.data import add_noise, load_embedded
+    from explorer.core.model_pool import ModelPool
 
     dataset = load_embedded().subset(n_train, n_test)
     probe = dataset.x_test[:10]
     recon_calls = [0]
-    model = None
+    model, pool = None, ModelPool()
     rss, seconds = [], []
     start_rss = rss_mb()
     for run in range(runs):
         t0 = time.perf_counter()
         arch = archs[run % len(archs)]
         if model is None or model.arch_id != arch:  # the session's architecture switch
-            model = models.build(arch)
+            model = pool.take(variants.variant(arch))
             weights = store.weights_path(arch)
             if weights.exists():
                 store.load_weights(model, weights)

@@ -142,6 +142,32 @@ def test_a_fresh_run_draws_new_weights_into_the_same_model(session, qtbot):
     assert not any(np.array_equal(a, b) for a, b in zip(weights_a, weights_b, strict=True) if a.ndim == 2)
 
 
+def test_switching_back_reuses_the_model_built_before_with_its_kept_weights(session, qtbot):
+    """A switch back is not a new build: the model keeps its traced viewing graph
+    (a replaced one was garbage holding TensorFlow functions, freed on the GUI
+    thread), and its weights are the ones kept when it was left."""
+    seen = []
+
+    def snapshot(s, m, d):
+        models.reconstruct(m, d.x_test[:3])  # traces the viewer's graph
+        return m, m.viewer.predict_function, [w.copy() for w in m.autoencoder.get_weights()]
+
+    with qtbot.waitSignal(session.training_ended, timeout=60000):
+        session.train(training.TrainConfig("simple", epochs=1, batch_size=32), fresh=True)
+    session.submit("w", snapshot, seen.append)
+    qtbot.waitUntil(lambda: len(seen) == 1, timeout=5000)
+    for arch in ("sparse", "simple"):
+        with qtbot.waitSignal(session.model_changed, timeout=60000):
+            session.select_architecture(arch)
+    session.submit("w", snapshot, seen.append)
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    (model_a, graph_a, weights_a), (model_b, graph_b, weights_b) = seen
+    assert model_b is model_a and graph_b is graph_a
+    assert all(np.array_equal(a, b) for a, b in zip(weights_a, weights_b, strict=True))
+    assert "kept from earlier in this session" in session.weights_note
+    assert session.model_pool.built == 2  # simple and sparse, once each
+
+
 def test_no_python_object_crosses_threads_in_a_signal(session, qtbot):
     """Objects are emitted on the GUI thread; the model thread emits plain values.
 
