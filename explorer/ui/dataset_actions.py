@@ -88,11 +88,13 @@ class DatasetActions(QObject):
             return False
         finally:
             QApplication.restoreOverrideCursor()
-        return self._switch_to(dataset)
+        return self._switch_to(dataset, path)
 
-    def _switch_to(self, dataset: Dataset) -> bool:
+    def _switch_to(self, dataset: Dataset, path: str | None = None) -> bool:
+        """`path`: the file or folder it came from, which a recovery checkpoint
+        names so that a run recovered after a crash goes on with the same data."""
         try:
-            self.session.set_dataset(dataset)
+            self.session.set_dataset(dataset, path)
         except RuntimeError as exc:  # training: the data may not change under it
             self.show_error(f"{exc}.\n\nThe program keeps using "
                                    f"{self.session.dataset.source}.")

@@ -257,6 +257,8 @@ def test_opening_a_folder_of_pngs_switches_every_panel(window, qtbot, tmp_path, 
         window.findChild(type(window.presentation_action), "open_dataset_folder_action").trigger()
     ds = window.session.dataset
     assert str(folder) in ds.source and ds.n_train + ds.n_test == 30
+    # Named, so that a run's recovery checkpoint can find its data again.
+    assert window.session.data_path == str(folder.resolve())
     assert str(folder) in window.data_label.text()
     qtbot.waitUntil(lambda: recon.current_view is not None, timeout=TIMEOUT)
     shown = recon.current_view.originals
