@@ -114,6 +114,8 @@ class StallWatch(threading.Thread):
             last = self.driver.last_tick
             if stall is not None and last != started:
                 stall["late_s"] = round(last - started, 2)
+                if stall["late_s"] >= 1.0:  # as it happens: an hour's run may not reach its end
+                    print("soak: stall " + json.dumps(stall), file=sys.stderr, flush=True)
                 stall = None
             if not last or time.perf_counter() - last < 0.3:
                 continue
@@ -123,6 +125,8 @@ class StallWatch(threading.Thread):
                 self.stalls.append(stall)
             elif "stacks_after_2_s" not in stall and time.perf_counter() - last > 2.0:
                 stall["stacks_after_2_s"] = self._stacks()
+            elif "stacks_after_10_s" not in stall and time.perf_counter() - last > 10.0:
+                stall["stacks_after_10_s"] = self._stacks()
 
 
 class Driver:
