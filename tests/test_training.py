@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import threading
 from unittest import mock
 
@@ -81,6 +82,41 @@ def test_nan_loss_stops_and_restores_the_last_good_weights(tiny):
     after = model.autoencoder.get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
     assert all(np.isfinite(w).all() for w in after)
+
+
+def _data_iterators_left() -> list:
+    return [o for o in gc.get_objects() if type(o).__name__ in ("TFEpochIterator", "OwnedIterator")]
+
+
+@pytest.mark.parametrize("ending", ["stopped", "failed"])
+def test_a_run_ended_from_a_callback_frees_its_data_iterator_itself(tiny, ending, monkeypatch):
+    """Not left to the collector: freed on the GUI thread, a tf.data iterator
+    waits for tf.data's threads (the soak's window froze for up to 40 s)."""
+    monkeypatch.setattr(training, "BATCH_REPORT_INTERVAL_S", 0.0)
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()  # what is left is then what only the collector would free
+    try:
+        stop = threading.Event()
+        lr = 1e38 if ending == "failed" else None
+
+        class Listener:
+            def on_batch(self, p):
+                if p.batch == 2:
+                    stop.set()
+
+            def on_epoch(self, r):
+                pass
+
+        model = models.build("simple")
+        config = training.TrainConfig("simple", 3, 16, learning_rate=lr)
+        result = training.train(model, tiny, config, Listener(), stop)
+        assert result.status == ending
+        assert _data_iterators_left() == []
+    finally:
+        gc.collect()
+        if was_enabled:
+            gc.enable()
 
 
 def test_denoise_trains_noisy_inputs_against_clean_targets(tiny):

@@ -9,6 +9,7 @@ run within one batch. Tests can pass a `Mock()` as the listener.
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -102,12 +103,25 @@ def train(model: models.Autoencoder, dataset: Dataset, config: TrainConfig,
                 verbose=0,
             )
     except StopRequested:
+        progress.let_go_of_the_data()
         return TrainResult("stopped", progress.epochs_done, tuple(progress.history))
     except TrainingDiverged as exc:
+        progress.let_go_of_the_data()
         model.autoencoder.set_weights(progress.last_good_weights)
         return TrainResult("failed", progress.epochs_done, tuple(progress.history), str(exc))
     status = "stopped" if stop_event.is_set() else "finished"
     return TrainResult(status, progress.epochs_done, tuple(progress.history))
+
+
+def _fit_epoch_iterator(frame, depth: int = 8):
+    """Keras' epoch iterator of the `fit` that called a callback (found in its
+    frame, a few calls up), or None where this Keras keeps it elsewhere."""
+    while frame is not None and depth > 0:
+        found = frame.f_locals.get("epoch_iterator") if frame.f_code.co_name == "fit" else None
+        if found is not None and callable(getattr(found, "reset", None)):
+            return found
+        frame, depth = frame.f_back, depth - 1
+    return None
 
 
 class _ProgressCallbackBase:
@@ -123,6 +137,7 @@ class _ProgressCallbackBase:
         self.listener = listener
         self.control = control
         self.stop_event = control.stop
+        self.epoch_iterator = None  # Keras', for let_go_of_the_data
         self.has_val = n_val > 0
         self.history: list[EpochResult] = []
         self.epochs_done = 0
@@ -159,6 +174,22 @@ class _ProgressCallbackBase:
                       self.n_samples * (self.epochs_done + 1))
         return samples / elapsed if elapsed > 0 else 0.0
 
+    def let_go_of_the_data(self) -> None:
+        """After a run stopped from a callback: free its tf.data iterator now,
+        on this (the model) thread.
+
+        A stop raised from a callback leaves Keras' epoch iterator and its
+        suspended generator in a reference cycle, holding the tf.data
+        iterator, so the GUI thread's collector freed it later; freeing it
+        waits for tf.data's threads, and the hour-long soak's window froze
+        for 1 to 40 s that way (py-spy --native: EagerTensor_dealloc ->
+        ~IteratorResource -> ~LogicalThreadWrapper). `reset` drops the
+        iterator and the generator, which breaks the cycle.
+        """
+        iterator, self.epoch_iterator = self.epoch_iterator, None
+        if iterator is not None:
+            iterator.reset()
+
     def _eta(self, batches_done_total: int) -> float:
         """Seconds left: the batches to go at the speed so far, plus the
         validation passes to go at their own measured length.
@@ -193,6 +224,7 @@ def _make_callback_class():
         def on_train_begin(self, logs=None):
             self._t_start = time.perf_counter()
             self.last_good_weights = self.model.get_weights()
+            self.epoch_iterator = _fit_epoch_iterator(sys._getframe(1))
 
         def on_epoch_begin(self, epoch, logs=None):
             self._epoch = epoch
