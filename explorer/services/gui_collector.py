@@ -50,7 +50,7 @@ class GuiThreadCollector(QObject):
     # with what was made since the last one, and a model thread importing
     # openTSNE made some 95,000 objects in half a second, a 45-70 ms collection
     # that landed on a t-SNE frame's redraw (GUI-timer p99 41-55 ms while
-    # t-SNE animated; 33 ms in three runs at 100 ms).
+    # t-SNE animated; 26-37 ms in six runs at 100 ms).
     INTERVAL_MS = 100
     # The older generations wait for an idle model thread at most 10 s: garbage
     # put off for a whole run, freed at once, froze the hour-long soak's window
