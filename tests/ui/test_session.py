@@ -122,20 +122,23 @@ def test_a_fresh_run_stopped_before_its_first_epoch_keeps_the_old_weights(sessio
     assert all(np.array_equal(a, b) for a, b in zip(before[0], after[0], strict=True))
 
 
+def _snapshot(state, model, dataset):
+    """A model job: the model, its traced viewing graph and a copy of its weights."""
+    models.reconstruct(model, dataset.x_test[:3])  # traces the viewer's graph
+    return (model, model.viewer.predict_function,
+            [w.copy() for w in model.autoencoder.get_weights()])
+
+
 def test_a_fresh_run_draws_new_weights_into_the_same_model(session, qtbot):
     """Fresh weights, but the model (and its traced viewing graph) is kept."""
     seen = []
 
-    def snapshot(s, m, d):
-        models.reconstruct(m, d.x_test[:3])  # traces the viewer's graph
-        return m, m.viewer.predict_function, [w.copy() for w in m.autoencoder.get_weights()]
-
-    session.submit("w", snapshot, seen.append)
+    session.submit("w", _snapshot, seen.append)
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     with qtbot.waitSignal(session.training_ended, timeout=60000) as blocker:
         session.train(training.TrainConfig("simple", epochs=1, batch_size=32), fresh=True)
     assert blocker.args[0].status == "finished"
-    session.submit("w", snapshot, seen.append)
+    session.submit("w", _snapshot, seen.append)
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
     (model_a, graph_a, weights_a), (model_b, graph_b, weights_b) = seen
     assert model_b is model_a and graph_b is graph_a
@@ -148,18 +151,14 @@ def test_switching_back_reuses_the_model_built_before_with_its_kept_weights(sess
     thread), and its weights are the ones kept when it was left."""
     seen = []
 
-    def snapshot(s, m, d):
-        models.reconstruct(m, d.x_test[:3])  # traces the viewer's graph
-        return m, m.viewer.predict_function, [w.copy() for w in m.autoencoder.get_weights()]
-
     with qtbot.waitSignal(session.training_ended, timeout=60000):
         session.train(training.TrainConfig("simple", epochs=1, batch_size=32), fresh=True)
-    session.submit("w", snapshot, seen.append)
+    session.submit("w", _snapshot, seen.append)
     qtbot.waitUntil(lambda: len(seen) == 1, timeout=5000)
     for arch in ("sparse", "simple"):
         with qtbot.waitSignal(session.model_changed, timeout=60000):
             session.select_architecture(arch)
-    session.submit("w", snapshot, seen.append)
+    session.submit("w", _snapshot, seen.append)
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
     (model_a, graph_a, weights_a), (model_b, graph_b, weights_b) = seen
     assert model_b is model_a and graph_b is graph_a
