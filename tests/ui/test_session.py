@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import numpy as np
@@ -363,3 +365,24 @@ def test_a_job_waits_while_older_garbage_is_collected(qtbot):
         assert not ran.wait(0.3)
     assert ran.wait(5)
     assert worker.shutdown(5000)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value: Linux")
+def test_the_model_thread_runs_nicer_than_the_gui_thread(qtbot):
+    """On two cores TensorFlow's threads took the CPU the GUI thread needed to
+    paint; the model thread, and the runtime threads it starts, yield to it."""
+    from explorer.services import workers
+
+    def nice_of_this_thread(_state):
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    worker = workers.ModelWorker()
+    answers = []
+    try:
+        worker.submit("nice", nice_of_this_thread, answers.append)
+        qtbot.waitUntil(lambda: bool(answers), timeout=5000)
+    finally:
+        assert worker.shutdown(5000)
+    assert answers == [min(19, gui + workers.MODEL_THREAD_NICENESS)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui  # the GUI's unchanged
