@@ -38,6 +38,9 @@ class Record:
         self.minutes: list[dict] = []
         self.phase = "start"  # what the scenario does now
         self.late_phases: dict[str, float] = {}  # phase -> its worst lateness, over 100 ms
+        self.over_200_ms: dict[str, int] = {}  # phase -> how many ticks were later than 200 ms
+        self.peak_rss_mb = 0.0  # the highest sample of the current minute
+        self.peak_rss_in: dict[str, float] = {}  # phase -> the highest sample in it, MB
         self.stalls: list[dict] = []  # StallWatch's samples
         self.longest_stalls: list[dict] = []  # the 12 longest of them
 
@@ -157,10 +160,17 @@ class Driver:
             phases = self.record.late_phases
             if late > 100 and late > phases.get(self.record.phase, 0):
                 phases[self.record.phase] = round(late, 1)
+            if late > 200:
+                over = self.record.over_200_ms
+                over[self.record.phase] = over.get(self.record.phase, 0) + 1
         self.last_tick = now
 
     def step(self) -> None:
         now = time.monotonic()
+        rss, phase, peaks = rss_mb(), self.record.phase, self.record.peak_rss_in
+        self.record.peak_rss_mb = max(self.record.peak_rss_mb, rss)  # every 25 ms
+        if rss > peaks.get(phase, 0.0):
+            peaks[phase] = round(rss, 1)
         if now < self.until or (self.wait_for is not None and not self.wait_for()):
             return
         self.wait_for, self.until = None, 0.0
@@ -180,11 +190,14 @@ class Driver:
     def report(self) -> None:
         late = np.asarray(self.record.late_ms or [0.0])
         self.record.late_ms = []
+        self.record.peak_rss_mb = max(self.record.peak_rss_mb, rss_mb())
         line = {"minute": round((time.monotonic() - self.started) / 60, 2),
-                "rss_mb": round(rss_mb(), 1), "ticks": int(late.size),
+                "rss_mb": round(rss_mb(), 1), "peak_rss_mb": round(self.record.peak_rss_mb, 1),
+                "ticks": int(late.size),
                 "p99_late_ms": round(float(np.percentile(late, 99)), 1),
                 "max_late_ms": round(float(late.max()), 1),
                 "exceptions": len(self.record.exceptions),
                 "errors_shown": self.record.errors_shown, "done": dict(self.record.done)}
+        self.record.peak_rss_mb = 0.0
         self.record.minutes.append(line)
         print(json.dumps(line), flush=True)
