@@ -39,6 +39,7 @@ BENCHMARKS = [
     ("map_responsiveness", "bench_map_responsiveness", "10 ms GUI timer lateness, t-SNE animating"),
     ("slider", "bench_slider", "noise slider to repaint, conv"),
     ("memory", "bench_memory", "peak RSS, 70,000 digits + 1 epoch"),
+    ("predict_memory", "bench_predict_memory", "a pass over 10,000 digits: peak and time by batch"),
     ("sweep", "bench_sweep", "2 one-thread workers / one process; engine overhead per trial"),
     ("latent_hover", "bench_latent_hover", "mouse move on the latent map to the decoded digit, conv"),
     ("latent_stroke", "bench_latent_stroke", "a drawn stroke to every linked view, conv"),
@@ -106,6 +107,10 @@ def _figure(name: str, r: dict) -> str:
         a, b = r["settled"], r["rapid"]
         return (f"settled: max {a['max_s']:.2f} s, revisits p50 {a['revisit_p50_s']:.2f} s "
                 f"({a['switches']} switches); rapid: max {b['max_s']:.2f} s")
+    if name == "predict_memory":
+        return "; ".join(
+            f"{row['arch']} at {row['batch']}: peak +{row['peak_over_start_mb']:.0f} MB, held "
+            f"{row['held_after_mb']:+.0f} MB, {row['pass_s_p50']:.2f} s" for row in r["rows"])
     if name == "memory":
         return f"{r['peak_mb']:,} MB ({r['digits']:,} digits)"
     if name == "sweep":

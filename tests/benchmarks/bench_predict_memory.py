@@ -1,0 +1,110 @@
+"""Memory and time of a forward pass over 10,000 digits, by batch size.
+
+The window encodes the whole test set for the K-means lab, the latent map and
+its exports (`models.encode_and_reconstruct`). The conv models' activations
+are up to 28x28x32 floats a digit, and TensorFlow's CPU allocator keeps the
+largest blocks it has handed out, so the batch size sets both the peak and
+what stays resident after it. Each (architecture, batch) runs in a child
+process of its own, the batches alternating: traced on 300 digits first,
+then three passes over 10,000 digits while a thread samples the resident
+memory every 2 ms. It prints JSON: per row the peak above the memory before
+the passes, what is still held after them, and the median pass time; and
+the ratios of `models.PREDICT_BATCH` to 1,024 (below 1 is better).
+
+    python tests/benchmarks/bench_predict_memory.py [--archs conv denoise] [--batches 1024 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+DIGITS = 10_000
+PASSES = 3
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def child(arch: str, batch: int) -> dict:
+    import numpy as np
+
+    from explorer.core import models
+    from explorer.core.data import load_embedded
+
+    data = load_embedded()
+    x = np.concatenate([data.x_train, data.x_test])[:DIGITS]
+    model = models.build(arch)
+    models.encode_and_reconstruct(model, x[:300], batch)  # traced before measuring
+    peak, sampling = [0.0], [True]
+
+    def sample():
+        while sampling[0]:
+            peak[0] = max(peak[0], _rss_mb())
+            time.sleep(0.002)
+
+    before = _rss_mb()
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    times = []
+    for _ in range(PASSES):
+        started = time.perf_counter()
+        models.encode_and_reconstruct(model, x, batch)
+        times.append(time.perf_counter() - started)
+    sampling[0] = False
+    sampler.join()
+    return {"arch": arch, "batch": batch, "peak_over_start_mb": round(peak[0] - before, 1),
+            "held_after_mb": round(_rss_mb() - before, 1),
+            "pass_s_p50": round(statistics.median(times), 3)}
+
+
+def run(quick: bool = False, archs=("conv", "denoise"), batches=None) -> dict:
+    """The figures as a dict (run_all's entry point). `quick`: denoise only."""
+    from explorer.core.models import PREDICT_BATCH
+
+    archs = ("denoise",) if quick else tuple(archs)
+    batches = batches or [1024, PREDICT_BATCH]
+    rows = []
+    for arch in archs:
+        for batch in batches:
+            done = subprocess.run([sys.executable, __file__, "--child", arch, str(batch)],
+                                  capture_output=True, text=True, check=True)
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    ratios = {}
+    for arch in archs:
+        by = {r["batch"]: r for r in rows if r["arch"] == arch}
+        if 1024 in by and PREDICT_BATCH in by and PREDICT_BATCH != 1024:
+            big, ours = by[1024], by[PREDICT_BATCH]
+            ratios[arch] = {
+                "peak": round(ours["peak_over_start_mb"] / max(big["peak_over_start_mb"], 1), 2),
+                "time": round(ours["pass_s_p50"] / big["pass_s_p50"], 2)}
+    return {"benchmark": "predict_memory", "digits": DIGITS, "predict_batch": PREDICT_BATCH,
+            "rows": rows, "ratios_to_1024": ratios}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archs", nargs="+", default=["conv", "denoise"])
+    parser.add_argument("--batches", nargs="+", type=int, default=None)
+    parser.add_argument("--child", nargs=2, metavar=("ARCH", "BATCH"))
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child[0], int(args.child[1]))))
+        return
+    print(json.dumps(run(archs=args.archs, batches=args.batches), indent=1))
+
+
+if __name__ == "__main__":
+    main()
