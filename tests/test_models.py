@@ -160,22 +160,3 @@ def test_reinitialize_refuses_a_layer_it_cannot_draw_again():
     with pytest.raises(TypeError, match="'norm' has weights other than a kernel and a bias"):
         models.reinitialize(types.SimpleNamespace(autoencoder=net, arch_id="simple", code_size=3))
     assert np.array_equal(np.array(net.layers[0].kernel), kernel)  # nothing assigned
-
-
-def test_a_forward_pass_over_the_test_set_hands_the_model_at_most_256_digits_at_once():
-    """The window encodes all 10,000 test digits for the K-means lab and the map.
-    At 1,024 a pass, denoise's 28x28x32 activations took the process 399 MB up
-    and TensorFlow's allocator kept 223 MB of it (bench_predict_memory.py)."""
-    seen = []
-
-    class Recording:
-        outputs = [object()]
-
-        def predict_on_batch(self, x):
-            seen.append(len(x))
-            return x[:, :2]
-
-    x = np.arange(10_000 * 3, dtype=np.float32).reshape(10_000, 3)
-    out = models.predict(Recording(), x)
-    assert max(seen) <= 256 and sum(seen) == 10_000
-    np.testing.assert_array_equal(out, x[:, :2])  # every digit once, in order

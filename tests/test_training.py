@@ -214,18 +214,6 @@ def test_the_input_pipeline_feeds_exactly_the_training_arrays(tiny):
     np.testing.assert_array_equal(vals, val_target)
 
 
-def test_validation_batches_are_no_bigger_than_training_needs():
-    """Validation at 1,024 digits a batch held about 200 MB more after a denoise
-    run (TensorFlow keeps its largest blocks) and was no faster on the CPU."""
-    keras = models.import_keras()
-    x = np.zeros((600, 28, 28, 1), np.float32)
-    inputs = training_inputs.fit_inputs(keras, x, x, x, x, 128, seed=0)
-    if "y" in inputs:
-        pytest.skip("not the TensorFlow backend")
-    sizes = [len(np.asarray(a)) for a, _b in inputs["validation_data"]]
-    assert max(sizes) <= 256 and sum(sizes) == 600
-
-
 def test_validation_is_reported_as_a_phase_of_the_run(tiny):
     texts = []
     control = training.TrainControl(on_progress=lambda f, t: texts.append((f, t)))

@@ -36,8 +36,7 @@ NEAREST = 5  # test digits shown beside a drawn one
 MIN_STEPS = 10
 
 
-def decode(model: models.Autoencoder, codes: Any,
-           batch_size: int = models.PREDICT_BATCH) -> np.ndarray:
+def decode(model: models.Autoencoder, codes: Any, batch_size: int = 1024) -> np.ndarray:
     """Decoded digits (m, 28, 28) of codes given flat (m, d) or in the code's own shape."""
     shape = models.spec(model.arch_id).code_shape
     c = np.asarray(codes, dtype=np.float32)

@@ -18,7 +18,7 @@ from explorer.core.keras_backend import import_keras
 from explorer.core.variants import Variant, variant
 
 __all__ = ["ARCH_IDS", "ARCHITECTURES", "ArchSpec", "Autoencoder", "DEFAULT_LEARNING_RATE",
-           "OPTIMIZERS", "PREDICT_BATCH", "build", "compile_model", "encode", "encode_and_reconstruct",
+           "OPTIMIZERS", "build", "compile_model", "encode", "encode_and_reconstruct",
            "import_keras", "layer_table", "learning_rate_for", "per_image_loss", "predict",
            "reconstruct", "reinitialize", "spec", "variant_spec"]
 
@@ -339,34 +339,24 @@ def count_params(model) -> int:
     return int(model.count_params())
 
 
-# Digits per forward pass outside training. The conv models' largest
-# activations are 28x28x32 floats a digit (100 KB), and TensorFlow's CPU
-# allocator keeps the largest blocks it has handed out: over 10,000 digits at
-# 1,024 a pass, denoise rose 399 MB above where it began and kept 223 MB of
-# it; at 256, 180 MB (the outputs themselves are 94 MB) and kept 5 MB, and was
-# no slower (tests/benchmarks/bench_predict_memory.py). The soak's memory peaks
-# (1.6-1.7 GB) fell in the phases that encode the whole test set.
-PREDICT_BATCH = 256
-
-
-def reconstruct(model: Autoencoder, x: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
+def reconstruct(model: Autoencoder, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Reconstructions of (n, 28, 28) images as (n, 28, 28)."""
     return encode_and_reconstruct(model, x, batch_size)[1]
 
 
 def encode_and_reconstruct(model: Autoencoder, x: np.ndarray,
-                           batch_size: int = PREDICT_BATCH) -> tuple[np.ndarray, np.ndarray]:
+                           batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
     """(codes, reconstructions) of (n, 28, 28) images, from one forward pass."""
     codes, recon = predict(model.viewer, to_model_input(model.arch_id, x), batch_size)
     return codes, to_images(recon)
 
 
-def encode(model: Autoencoder, x: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
+def encode(model: Autoencoder, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Latent codes, in the encoder's own shape (n, *code_shape)."""
     return predict(model.encoder, to_model_input(model.arch_id, x), batch_size)
 
 
-def predict(keras_model, x: np.ndarray, batch_size: int = PREDICT_BATCH):
+def predict(keras_model, x: np.ndarray, batch_size: int = 1024):
     """Forward pass without `Model.predict`'s per-call set-up cost.
 
     One array, or a list of arrays for a model with several outputs.

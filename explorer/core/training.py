@@ -330,7 +330,7 @@ def _progress_callback(config, n_samples, listener, control, n_val, initial_epoc
 
 
 def evaluate_loss(model: models.Autoencoder, x: np.ndarray, noise: float = 0.0,
-                  seed: int = 1, batch_size: int = models.PREDICT_BATCH) -> float:
+                  seed: int = 1, batch_size: int = 1024) -> float:
     """Mean binary cross-entropy of the model on (n, 28, 28) images."""
     x_in = x if noise <= 0 else add_noise(x, noise, seed=seed)
     recon = models.reconstruct(model, x_in, batch_size)
