@@ -5,7 +5,7 @@ its exports (`models.encode_and_reconstruct`). The conv models' activations
 are up to 28x28x32 floats a digit, and TensorFlow's CPU allocator keeps the
 largest blocks it has handed out, so the batch size sets both the peak and
 what stays resident after it. Each (architecture, batch) runs in a child
-process of its own, the batches alternating: traced on 300 digits first,
+process of its own, one after another: traced on 300 digits first,
 then three passes over 10,000 digits while a thread samples the resident
 memory every 2 ms. It prints JSON: per row the peak above the memory before
 the passes, what is still held after them, and the median pass time; and
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -34,15 +33,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from soak_probe import rss_mb as _rss_mb  # noqa: E402 - after the path
 
 DIGITS = 10_000
 SMALLER = 256  # the batch compared with the program's 1,024
 PASSES = 3
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def child(arch: str, batch: int) -> dict:
