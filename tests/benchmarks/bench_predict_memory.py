@@ -12,9 +12,10 @@ the passes, what is still held after them, and the median pass time; and
 the ratios of the smaller batch to 1,024 (below 1 is better).
 
 The program passes 1,024 at a time. At 256 the peaks halve and nothing
-stays held, at the same speed; but in the soak (four-minute passes,
-alternated, two pairs) the GUI timer's p99 a minute rose from 35-49 to
-37-61 ms, so 256 did not land. A guess, not profiled: four times as many
+stays held, in 0.95-1.39 times the time (six runs of conv, three of
+denoise: the memory figures repeat to the MB, the times do not); and in the
+soak (four-minute passes, alternated, two pairs) the GUI timer's p99 a
+minute rose from 35-49 to 37-61 ms, so 256 did not land. A guess, not profiled: four times as many
 `predict_on_batch` calls, each holding the GIL for its Python part.
 
     python tests/benchmarks/bench_predict_memory.py [--archs conv denoise] [--batches 1024 256]
@@ -52,12 +53,11 @@ def child(arch: str, batch: int) -> dict:
     x = np.concatenate([data.x_train, data.x_test])[:DIGITS]
     model = models.build(arch)
     models.encode_and_reconstruct(model, x[:300], batch)  # traced before measuring
-    peak, sampling = [0.0], [True]
+    peak, done = [0.0], threading.Event()
 
     def sample():
-        while sampling[0]:
+        while not done.wait(0.002):
             peak[0] = max(peak[0], _rss_mb())
-            time.sleep(0.002)
 
     before = _rss_mb()
     sampler = threading.Thread(target=sample)
@@ -67,7 +67,7 @@ def child(arch: str, batch: int) -> dict:
         started = time.perf_counter()
         models.encode_and_reconstruct(model, x, batch)
         times.append(time.perf_counter() - started)
-    sampling[0] = False
+    done.set()
     sampler.join()
     return {"arch": arch, "batch": batch, "peak_over_start_mb": round(peak[0] - before, 1),
             "held_after_mb": round(_rss_mb() - before, 1),
